@@ -1,0 +1,176 @@
+// The integer stream: a series of i64 (timestamps, scaled decimals, positions, run lengths) stored as
+// the cheapest of four shapes. Arithmetic wraps, so every i64 sequence round-trips, however wild.
+//
+// u8 mode, then
+//   0 PROGRESSION  varint zz(first) · varint zz(step)                 x[i] = first + i·step
+//   1 FOR          varint zz(ref) · pfor(x[i] − ref)                   ref = min
+//   2 DELTA        varint zz(first) · varint zz(base) · pfor(zz(x[i] − x[i−1] − base))   base = median step
+//   3 DOD          varint zz(first) · varint zz(x[1] − x[0]) · pfor(zz(Δ²x[i]))
+// Delta beats delta-of-delta on gaps and jitter (one residual instead of two, half the spread); DOD wins
+// when the step drifts. Both are priced exactly, not guessed.
+
+import { zigzag, unzigzag, putVarint, getVarint, varintValue } from "./bytes";
+import { pforCost, pforEncode, pforDecode } from "./pfor";
+import { resBuf } from "./workspace";
+
+export const MODE_PROGRESSION: i32 = 0;
+export const MODE_FOR: i32 = 1;
+export const MODE_DELTA: i32 = 2;
+export const MODE_DOD: i32 = 3;
+export const MODE_AUTO: i32 = -1;
+
+const sample = memory.data(64 * 8, 16);
+
+// @ts-ignore: decorator
+@inline
+function at(src: usize, i: i32): i64 {
+  return load<i64>(src + (<usize>i << 3));
+}
+
+function medianStep(src: usize, n: i32): i64 {
+  const m = min(n - 1, 63);
+  const stride = (n - 1) / m;
+  for (let k = 0; k < m; k++) {
+    const i = 1 + k * stride;
+    store<i64>(sample + (<usize>k << 3), at(src, i) - at(src, i - 1));
+  }
+  for (let i = 1; i < m; i++) {
+    const v = load<i64>(sample + (<usize>i << 3));
+    let j = i - 1;
+    while (j >= 0 && load<i64>(sample + (<usize>j << 3)) > v) {
+      store<i64>(sample + (<usize>(j + 1) << 3), load<i64>(sample + (<usize>j << 3)));
+      j--;
+    }
+    store<i64>(sample + (<usize>(j + 1) << 3), v);
+  }
+  return load<i64>(sample + (<usize>(m >> 1) << 3));
+}
+
+function isProgression(src: usize, n: i32): bool {
+  if (n <= 2) return true;
+  const step = at(src, 1) - at(src, 0);
+  for (let i = 2; i < n; i++) if (at(src, i) - at(src, i - 1) != step) return false;
+  return true;
+}
+
+function minOf(src: usize, n: i32): i64 {
+  let m = at(src, 0);
+  for (let i = 1; i < n; i++) m = min(m, at(src, i));
+  return m;
+}
+
+/** Fills resBuf with the residuals of `mode`; returns how many. */
+function residuals(src: usize, n: i32, mode: i32, param: i64): i32 {
+  const r = resBuf;
+  if (mode == MODE_FOR) {
+    for (let i = 0; i < n; i++) store<u64>(r + (<usize>i << 3), <u64>(at(src, i) - param));
+    return n;
+  }
+  if (mode == MODE_DELTA) {
+    for (let i = 1; i < n; i++) store<u64>(r + (<usize>(i - 1) << 3), zigzag(at(src, i) - at(src, i - 1) - param));
+    return n - 1;
+  }
+  let prev = at(src, 1) - at(src, 0);
+  for (let i = 2; i < n; i++) {
+    const d = at(src, i) - at(src, i - 1);
+    store<u64>(r + (<usize>(i - 2) << 3), zigzag(d - prev));
+    prev = d;
+  }
+  return n - 2;
+}
+
+/** Writes `n` ≥ 1 integers at `src` as an integer stream at `out`; returns the position after it. */
+export function encodeInts(src: usize, n: i32, out: usize, force: i32): usize {
+  let mode = force;
+  if (mode == MODE_PROGRESSION && !isProgression(src, n)) mode = MODE_AUTO;
+  if (n < 3 && mode == MODE_DOD) mode = MODE_DELTA;
+  if (n < 2 && mode == MODE_DELTA) mode = MODE_FOR;
+  const base = n >= 2 ? medianStep(src, n) : 0;
+  const ref = minOf(src, n);
+  if (mode == MODE_AUTO) {
+    if (isProgression(src, n)) {
+      mode = MODE_PROGRESSION;
+    } else {
+      mode = MODE_FOR;
+      let best = pforCost(resBuf, residuals(src, n, MODE_FOR, ref));
+      const delta = pforCost(resBuf, residuals(src, n, MODE_DELTA, base));
+      if (delta < best) {
+        best = delta;
+        mode = MODE_DELTA;
+      }
+      const dod = pforCost(resBuf, residuals(src, n, MODE_DOD, 0));
+      if (dod < best) mode = MODE_DOD;
+    }
+  }
+  store<u8>(out++, <u8>mode);
+  if (mode == MODE_PROGRESSION) {
+    out = putVarint(out, zigzag(at(src, 0)));
+    return putVarint(out, zigzag(n > 1 ? at(src, 1) - at(src, 0) : 0));
+  }
+  if (mode == MODE_FOR) {
+    out = putVarint(out, zigzag(ref));
+    return pforEncode(resBuf, residuals(src, n, MODE_FOR, ref), out);
+  }
+  out = putVarint(out, zigzag(at(src, 0)));
+  if (mode == MODE_DELTA) {
+    out = putVarint(out, zigzag(base));
+    return pforEncode(resBuf, residuals(src, n, MODE_DELTA, base), out);
+  }
+  out = putVarint(out, zigzag(at(src, 1) - at(src, 0)));
+  return pforEncode(resBuf, residuals(src, n, MODE_DOD, 0), out);
+}
+
+/**
+ * Reads an integer stream of `n` values at `p` (ending by `end`) into `dst`.
+ * Returns the position after it, or 0 when it is malformed or runs past `end`.
+ */
+export function decodeInts(p: usize, end: usize, dst: usize, n: i32): usize {
+  if (p >= end) return 0;
+  const mode = <i32>load<u8>(p++);
+  if (mode > MODE_DOD) return 0;
+  p = getVarint(p, end);
+  if (p == 0) return 0;
+  const first = unzigzag(varintValue);
+  if (mode == MODE_FOR) {
+    p = pforDecode(p, end, dst, n);
+    if (p == 0) return 0;
+    for (let i = 0; i < n; i++) store<i64>(dst + (<usize>i << 3), at(dst, i) + first);
+    return p;
+  }
+  if (mode == MODE_DOD && n < 3) return 0;
+  if (mode == MODE_DELTA && n < 2) return 0;
+  p = getVarint(p, end);
+  if (p == 0) return 0;
+  const param = unzigzag(varintValue);
+  if (mode == MODE_PROGRESSION) {
+    let x = first;
+    for (let i = 0; i < n; i++) {
+      store<i64>(dst + (<usize>i << 3), x);
+      x += param;
+    }
+    return p;
+  }
+  if (mode == MODE_DELTA) {
+    p = pforDecode(p, end, dst + 8, n - 1);
+    if (p == 0) return 0;
+    let x = first;
+    store<i64>(dst, x);
+    for (let i = 1; i < n; i++) {
+      x += param + unzigzag(load<u64>(dst + (<usize>i << 3)));
+      store<i64>(dst + (<usize>i << 3), x);
+    }
+    return p;
+  }
+  p = pforDecode(p, end, dst + 16, n - 2);
+  if (p == 0) return 0;
+  let d = param;
+  let x = first + d;
+  store<i64>(dst, first);
+  store<i64>(dst + 8, x);
+  for (let i = 2; i < n; i++) {
+    d += unzigzag(load<u64>(dst + (<usize>i << 3)));
+    x += d;
+    store<i64>(dst + (<usize>i << 3), x);
+  }
+  return p;
+}
