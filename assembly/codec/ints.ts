@@ -10,8 +10,11 @@
 // when the step drifts. Both are priced exactly, not guessed.
 
 import { zigzag, unzigzag, putVarint, getVarint, varintValue } from "./bytes";
-import { pforCost, pforEncode, pforDecode } from "./pfor";
-import { resBuf } from "./workspace";
+import { pforWrite, pforDecode, bitLength, countLength, closeFrame, FRAME } from "./pfor";
+import { resBuf, MAX_POINTS } from "./workspace";
+
+/** Bytes of frame widths one plan records for the largest block. */
+const WIDTHS: i32 = MAX_POINTS / FRAME + 16;
 
 export const MODE_PROGRESSION: i32 = 0;
 export const MODE_FOR: i32 = 1;
@@ -79,45 +82,94 @@ function residuals(src: usize, n: i32, mode: i32, param: i64): i32 {
   return n - 2;
 }
 
+const hists = memory.data(3 * 66 * 4, 16);
+const widthMem = memory.data(3 * WIDTHS, 16);
+/** Planned bytes of FOR, DELTA and DOD (index mode − 1). */
+const planned = memory.data(3 * 4, 16);
+
+// @ts-ignore: decorator
+@inline
+function widthsOf(mode: i32): usize {
+  return widthMem + <usize>(mode - 1) * WIDTHS;
+}
+
+// @ts-ignore: decorator
+@inline
+function plannedBytes(mode: i32): i32 {
+  return load<i32>(planned + (<usize>(mode - 1) << 2));
+}
+
+/** Prices FOR, DELTA and DOD exactly in one pass, recording each one's frame widths. */
+function planAll(src: usize, n: i32, ref: i64, base: i64): void {
+  const hFor = hists;
+  const hDelta = hists + 66 * 4;
+  const hDod = hists + 2 * 66 * 4;
+  memory.fill(hists, 0, 3 * 66 * 4);
+  // DELTA residuals start at point 1 and DOD at point 2, so their frames end one and two points later.
+  let bytesFor = 0, bytesDelta = 0, bytesDod = 0;
+  let prev = at(src, 0);
+  let step: i64 = 0;
+  countLength(hFor, bitLength(<u64>(prev - ref)));
+  for (let i = 1; i < n; i++) {
+    const x = at(src, i);
+    const d = x - prev;
+    if ((i & (FRAME - 1)) == 0) bytesFor += closeFrame(hFor, FRAME, widthsOf(MODE_FOR), (i >> 7) - 1);
+    countLength(hFor, bitLength(<u64>(x - ref)));
+    if (((i - 1) & (FRAME - 1)) == 0 && i > 1) bytesDelta += closeFrame(hDelta, FRAME, widthsOf(MODE_DELTA), ((i - 1) >> 7) - 1);
+    countLength(hDelta, bitLength(zigzag(d - base)));
+    if (i >= 2) {
+      if (((i - 2) & (FRAME - 1)) == 0 && i > 2) bytesDod += closeFrame(hDod, FRAME, widthsOf(MODE_DOD), ((i - 2) >> 7) - 1);
+      countLength(hDod, bitLength(zigzag(d - step)));
+    }
+    step = d;
+    prev = x;
+  }
+  bytesFor += closeFrame(hFor, n - ((n - 1) & ~(FRAME - 1)), widthsOf(MODE_FOR), (n - 1) >> 7);
+  if (n >= 2) bytesDelta += closeFrame(hDelta, n - 1 - ((n - 2) & ~(FRAME - 1)), widthsOf(MODE_DELTA), (n - 2) >> 7);
+  if (n >= 3) bytesDod += closeFrame(hDod, n - 2 - ((n - 3) & ~(FRAME - 1)), widthsOf(MODE_DOD), (n - 3) >> 7);
+  store<i32>(planned, bytesFor);
+  store<i32>(planned, bytesDelta, 4);
+  store<i32>(planned, bytesDod, 8);
+}
+
 /** Writes `n` ≥ 1 integers at `src` as an integer stream at `out`; returns the position after it. */
 export function encodeInts(src: usize, n: i32, out: usize, force: i32): usize {
   let mode = force;
-  if (mode == MODE_PROGRESSION && !isProgression(src, n)) mode = MODE_AUTO;
+  const progression = isProgression(src, n);
+  if (mode == MODE_AUTO && progression) mode = MODE_PROGRESSION;
+  if (mode == MODE_PROGRESSION && !progression) mode = MODE_AUTO;
   if (n < 3 && mode == MODE_DOD) mode = MODE_DELTA;
   if (n < 2 && mode == MODE_DELTA) mode = MODE_FOR;
-  const base = n >= 2 ? medianStep(src, n) : 0;
-  const ref = minOf(src, n);
-  if (mode == MODE_AUTO) {
-    if (isProgression(src, n)) {
-      mode = MODE_PROGRESSION;
-    } else {
-      mode = MODE_FOR;
-      let best = pforCost(resBuf, residuals(src, n, MODE_FOR, ref));
-      const delta = pforCost(resBuf, residuals(src, n, MODE_DELTA, base));
-      if (delta < best) {
-        best = delta;
-        mode = MODE_DELTA;
-      }
-      const dod = pforCost(resBuf, residuals(src, n, MODE_DOD, 0));
-      if (dod < best) mode = MODE_DOD;
-    }
-  }
-  store<u8>(out++, <u8>mode);
+  store<u8>(out++, <u8>(mode == MODE_AUTO ? MODE_FOR : mode));
   if (mode == MODE_PROGRESSION) {
     out = putVarint(out, zigzag(at(src, 0)));
     return putVarint(out, zigzag(n > 1 ? at(src, 1) - at(src, 0) : 0));
   }
+  const base = n >= 2 ? medianStep(src, n) : 0;
+  const ref = minOf(src, n);
+  planAll(src, n, ref, base);
+  if (mode == MODE_AUTO) {
+    mode = MODE_FOR;
+    let best = plannedBytes(MODE_FOR);
+    if (n >= 2 && plannedBytes(MODE_DELTA) < best) {
+      best = plannedBytes(MODE_DELTA);
+      mode = MODE_DELTA;
+    }
+    if (n >= 3 && plannedBytes(MODE_DOD) < best) mode = MODE_DOD;
+    store<u8>(out - 1, <u8>mode);
+  }
+  const widths = widthsOf(mode);
   if (mode == MODE_FOR) {
     out = putVarint(out, zigzag(ref));
-    return pforEncode(resBuf, residuals(src, n, MODE_FOR, ref), out);
+    return pforWrite(resBuf, residuals(src, n, MODE_FOR, ref), widths, out);
   }
   out = putVarint(out, zigzag(at(src, 0)));
   if (mode == MODE_DELTA) {
     out = putVarint(out, zigzag(base));
-    return pforEncode(resBuf, residuals(src, n, MODE_DELTA, base), out);
+    return pforWrite(resBuf, residuals(src, n, MODE_DELTA, base), widths, out);
   }
   out = putVarint(out, zigzag(at(src, 1) - at(src, 0)));
-  return pforEncode(resBuf, residuals(src, n, MODE_DOD, 0), out);
+  return pforWrite(resBuf, residuals(src, n, MODE_DOD, 0), widths, out);
 }
 
 /**

@@ -4,19 +4,17 @@
 //
 // Frame: u8 (width | 0x80 if patched) · [u8 patch count] · ceil(len*width/8) bytes packed LSB-first ·
 //        patch count × (u8 position, varint high bits)
+//
+// Encoding is planned then written: the planner counts residuals' bit lengths per frame and closes
+// each frame, which records its width; pforWrite packs with those widths.
 
 import { putVarint, getVarint, varintValue } from "./bytes";
 
 export const FRAME: i32 = 128;
 
-const hist = memory.data(72 * 4, 16);
-const present = memory.data(72 * 4, 16);
-
-let frameBytes: i32 = 0;
-
 // @ts-ignore: decorator
 @inline
-function bitLength(v: u64): i32 {
+export function bitLength(v: u64): i32 {
   return 64 - <i32>clz(v);
 }
 
@@ -26,56 +24,55 @@ function highBytes(bits: i32): i32 {
   return bits <= 7 ? 1 : (bits + 6) / 7;
 }
 
-/** Picks the cheapest width for `len` residuals at `src`; leaves the frame's byte cost in frameBytes. */
-function chooseWidth(src: usize, len: i32): i32 {
-  memory.fill(hist, 0, 65 * 4);
-  let top = 0;
-  for (let i = 0; i < len; i++) {
-    const bl = bitLength(load<u64>(src + (<usize>i << 3)));
-    const h = hist + (<usize>bl << 2);
-    store<u32>(h, load<u32>(h) + 1);
-    if (bl > top) top = bl;
-  }
-  // Candidate widths: 0 and every bit length that occurs. Between two occurring lengths a wider frame
-  // only costs more packed bits.
+const present = memory.data(72 * 4, 16);
+
+/** Width choice for one frame from its bit-length histogram `hist` (65 u32): width | (bytes << 8). */
+function bestWidth(hist: usize, len: i32): i32 {
   let kinds = 0;
-  for (let k = 1; k <= top; k++) {
+  let top = 0;
+  for (let k = 1; k <= 64; k++) {
     if (load<u32>(hist + (<usize>k << 2)) != 0) {
       store<i32>(present + (<usize>kinds << 2), k);
       kinds++;
+      top = k;
     }
   }
   let best = top;
   let bestBytes = 1 + ((len * top + 7) >> 3);
+  // Candidates: 0 and every bit length that occurs; between two of them a wider frame only costs more.
   for (let c = -1; c < kinds - 1; c++) {
     const w = c < 0 ? 0 : load<i32>(present + (<usize>c << 2));
-    let patches = 0;
-    let bytes = 1 + ((len * w + 7) >> 3);
+    let bytes = 2 + ((len * w + 7) >> 3);
     for (let j = c + 1; j < kinds; j++) {
       const k = load<i32>(present + (<usize>j << 2));
-      const cnt = <i32>load<u32>(hist + (<usize>k << 2));
-      patches += cnt;
-      bytes += cnt * (1 + highBytes(k - w));
+      bytes += <i32>load<u32>(hist + (<usize>k << 2)) * (1 + highBytes(k - w));
     }
-    bytes += 1;
     if (bytes < bestBytes) {
       bestBytes = bytes;
       best = w;
     }
-    if (patches == 0) break;
   }
-  frameBytes = bestBytes;
-  return best;
+  return best | (bestBytes << 8);
 }
 
-/** Bytes `pforEncode` will write for `n` residuals at `src`. */
-export function pforCost(src: usize, n: i32): i32 {
-  let total = 0;
-  for (let f = 0; f < n; f += FRAME) {
-    chooseWidth(src + (<usize>f << 3), min(FRAME, n - f));
-    total += frameBytes;
-  }
-  return total;
+/** Counts one residual of bit length `bl` in a frame's histogram. */
+// @ts-ignore: decorator
+@inline
+export function countLength(hist: usize, bl: i32): void {
+  const h = hist + (<usize>bl << 2);
+  store<u32>(h, load<u32>(h) + 1);
+}
+
+/**
+ * Ends a frame of `len` residuals counted in `hist` (65 u32): records its width as frame `frame` of
+ * `widths`, clears `hist`, and returns the frame's bytes.
+ */
+export function closeFrame(hist: usize, len: i32, widths: usize, frame: i32): i32 {
+  if (len == 0) return 0;
+  const r = bestWidth(hist, len);
+  store<u8>(widths + <usize>frame, <u8>(r & 0xff));
+  memory.fill(hist, 0, 65 * 4);
+  return r >> 8;
 }
 
 function pack(src: usize, len: i32, w: i32, out: usize): usize {
@@ -101,16 +98,16 @@ function pack(src: usize, len: i32, w: i32, out: usize): usize {
   return out + ((<usize>len * w + 7) >> 3);
 }
 
-/** Writes `n` residuals at `src` as frames at `out`; returns the position after them. */
-export function pforEncode(src: usize, n: i32, out: usize): usize {
+/** Writes `n` residuals at `src` as frames at `out` with the planned `widths`; returns the end. */
+export function pforWrite(src: usize, n: i32, widths: usize, out: usize): usize {
   let p = out;
   for (let f = 0; f < n; f += FRAME) {
     const frame = src + (<usize>f << 3);
     const len = min(FRAME, n - f);
-    const w = chooseWidth(frame, len);
+    const w = <i32>load<u8>(widths + <usize>(f / FRAME));
     let patches = 0;
     if (w < 64) {
-      for (let i = 0; i < len; i++) if (load<u64>(frame + (<usize>i << 3)) >>> <u64>w != 0) patches++;
+      for (let i = 0; i < len; i++) patches += <i32>(load<u64>(frame + (<usize>i << 3)) >>> <u64>w != 0);
     }
     store<u8>(p++, <u8>(w | (patches > 0 ? 0x80 : 0)));
     if (patches > 0) store<u8>(p++, <u8>patches);

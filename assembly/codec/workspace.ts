@@ -67,11 +67,12 @@ function growTo(end: usize): void {
 
 /**
  * Makes every region large enough for `points` points and a block of `blockBytes` bytes.
- * Returns 0, or -1 when the request is larger than the codec allows.
+ * Returns 0 when nothing moved, 1 when the regions were laid out again (their contents are lost),
+ * or -1 when the request is larger than the codec allows.
  */
 export function ensure(points: i32, blockBytes: i32): i32 {
   if (tablesEnd == 0) initTables();
-  if (points < 0 || points > MAX_POINTS || blockBytes < 0) return -1;
+  if (points < 0 || points > MAX_POINTS || blockBytes < 0 || <usize>blockBytes > streamBound(MAX_POINTS) * 2) return -1;
   const need = max<usize>(streamBound(points) * 2, <usize>blockBytes);
   if (points <= pointCap && need <= blockCap) return 0;
   const cap = max<i32>(points, pointCap);
@@ -88,5 +89,5 @@ export function ensure(points: i32, blockBytes: i32): i32 {
   growTo(tmpBuf + bytes + PAD);
   pointCap = cap;
   blockCap = bytes;
-  return 0;
+  return 1;
 }

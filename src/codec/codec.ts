@@ -93,6 +93,26 @@ export class Codec {
     return { timestamps, values: new Float64Array(buffer, w.valuesPtr(), n).slice() };
   }
 
+  /**
+   * Decodes into caller-owned arrays (no allocation: the hot path for queries that scan many blocks).
+   * The arrays must hold at least the block's count (see summary().count); returns that count.
+   */
+  decodeInto(block: Uint8Array, timestamps: Float64Array | BigInt64Array, values: Float64Array): number {
+    const n = this.#load(block);
+    if (timestamps.length < n || values.length < n) {
+      throw new CodecError("BAD_INPUT", `block has ${n} points but the output arrays hold ${Math.min(timestamps.length, values.length)}`);
+    }
+    const asFloat = timestamps instanceof Float64Array;
+    const w = this.#wasm;
+    const status = w.decodeBlock(block.length, asFloat ? 1 : 0);
+    if (status < 0) throw this.#error(status);
+    const buffer = w.memory.buffer;
+    if (asFloat) timestamps.set(new Float64Array(buffer, w.timestampsPtr(), n));
+    else timestamps.set(new BigInt64Array(buffer, w.timestampsPtr(), n));
+    values.set(new Float64Array(buffer, w.valuesPtr(), n));
+    return n;
+  }
+
   /** Reads a block's summary from its header alone (checksum-verified), without decoding any point. */
   summary(block: Uint8Array): BlockSummary {
     const w = this.#wasm;
@@ -110,13 +130,14 @@ export class Codec {
     if (!(block instanceof Uint8Array)) throw new CodecError("BAD_INPUT", "a block is a Uint8Array");
     const w = this.#wasm;
     const copyIn = () => new Uint8Array(w.memory.buffer, w.blockPtr(), block.length).set(block);
-    if (w.ensure(0, block.length) < 0) throw new CodecError("TRUNCATED", `block of ${block.length} bytes is too large`);
+    if (w.ensure(0, block.length) < 0) throw new CodecError("LENGTH_MISMATCH", `${block.length} bytes is larger than any block can be`);
     copyIn();
     const n = w.checkHeader(block.length);
     if (n < 0) throw this.#error(n);
     // Room for the points is made only once the header's checksum vouches for the count.
-    if (w.ensure(n, block.length) < 0) throw new CodecError("BAD_COUNT", `cannot make room for ${n} points`);
-    copyIn();
+    const grown = w.ensure(n, block.length);
+    if (grown < 0) throw new CodecError("BAD_COUNT", `cannot make room for ${n} points`);
+    if (grown > 0) copyIn();
     return n;
   }
 
