@@ -1,3 +1,12 @@
-// iotpipe: the telemetry pipeline's library entry. Later stages (archive, ingest, analytics) add their
-// public API here; the codec is also available alone as `iotpipe/codec`.
+// iotpipe: the telemetry pipeline's library entry. The codec is also available alone as `iotpipe/codec`.
 export * from "./codec/index.js";
+export { Archive } from "./archive/archive.js";
+export type { ArchiveOptions, AppendResult } from "./archive/archive.js";
+export type { ReadingColumns } from "./archive/batch.js";
+export { columnsFromArrow } from "./archive/batch.js";
+export { ArchiveError } from "./archive/errors.js";
+export type { ArchiveErrorCode } from "./archive/errors.js";
+export type { ArchiveStats } from "./archive/state.js";
+export type { Layout, PartitionWindow } from "./archive/layout.js";
+export type { Registry, DeviceInfo, ChannelVersion, ValueType } from "./archive/registry.js";
+export type { Query, QueryResult, QueryRow, QueryGroup, QueryPlan, Aggregate, VersionBoundary } from "./query/query.js";

@@ -113,16 +113,23 @@ export class Codec {
     return n;
   }
 
-  /** Reads a block's summary from its header alone (checksum-verified), without decoding any point. */
-  summary(block: Uint8Array): BlockSummary {
+  /**
+   * Reads a block's summary from its header alone (checksum-verified), without decoding any point.
+   * `block` may be just the header's bytes when `blockLength` gives the whole block's length (an
+   * index that keeps headers apart from the blocks).
+   */
+  summary(block: Uint8Array, blockLength = block.length): BlockSummary {
     const w = this.#wasm;
     const headerLength = block.length >= 8 ? block[HEADER.headerLength] | (block[HEADER.headerLength + 1] << 8) : 0;
-    const copy = Math.min(block.length, headerLength);
-    if (w.ensure(0, copy) < 0) throw new Error("BUG: the workspace refused a header-sized buffer");
-    new Uint8Array(w.memory.buffer, w.blockPtr(), copy).set(block.subarray(0, copy));
-    const status = w.checkHeader(block.length);
+    const need = Math.max(headerLength, HEADER.fixedBytes + 4);
+    if (block.length < need) {
+      throw new CodecError("TRUNCATED", `the header needs ${need} bytes, got ${block.length}`, 0);
+    }
+    if (w.ensure(0, need) < 0) throw new Error("BUG: the workspace refused a header-sized buffer");
+    new Uint8Array(w.memory.buffer, w.blockPtr(), need).set(block.subarray(0, need));
+    const status = w.checkHeader(blockLength);
     if (status < 0) throw this.#error(status);
-    return parseSummary(block);
+    return parseSummary(block.subarray(0, headerLength), blockLength);
   }
 
   /** Copies a block into the workspace after checking its header; returns its point count. */

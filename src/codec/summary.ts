@@ -44,7 +44,7 @@ export interface BlockSummary {
 }
 
 /** @internal Parses a header whose checksum and lengths were already verified. */
-export function parseSummary(block: Uint8Array): BlockSummary {
+export function parseSummary(block: Uint8Array, blockLength: number): BlockSummary {
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const headerLength = view.getUint16(HEADER.headerLength, true);
   const buckets = view.getUint8(HEADER.sketchBuckets);
@@ -90,7 +90,7 @@ export function parseSummary(block: Uint8Array): BlockSummary {
     m2: f64(HEADER.m2),
     sketch,
     valueCodec: codec,
-    bytes: block.byteLength,
+    bytes: blockLength,
     timestampBytes: view.getUint32(HEADER.timestampBytes, true),
     valueBytes: view.getUint32(HEADER.valueBytes, true),
   };

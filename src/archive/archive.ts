@@ -1,0 +1,202 @@
+// The archive's public face: open, append (durable on resolve), query, explain, checkpoint, close,
+// and the maintenance jobs. State and the steps that change it live in the sibling modules.
+import type { RecordBatch } from "apache-arrow";
+import { createCodec, type Codec } from "../codec/index.js";
+import { splitBySeries, columnsFromArrow, type ReadingColumns } from "./batch.js";
+import { encodeWalRecord } from "./wal-record.js";
+import { MAX_WAL_RECORD } from "./wal.js";
+import { applyRuns } from "./ingest.js";
+import { checkpoint } from "./checkpoint.js";
+import { openManifest, removeOrphans, replay } from "./recovery.js";
+import { buildInputs } from "./catalog.js";
+import { Registry, type ChannelVersion, type ValueType } from "./registry.js";
+import { ArchiveState, type ArchiveStats } from "./state.js";
+import { checkLayout, type Layout, type PartitionWindow } from "./layout.js";
+import { ArchiveError } from "./errors.js";
+import { normalizeQuery, type Query, type QueryResult, type QueryPlan } from "../query/query.js";
+import { execute } from "../query/execute.js";
+
+/** How an archive is laid out and behaves. Layout fields are fixed when the archive is created. */
+export interface ArchiveOptions {
+  /** Partition time window (default "day"). */
+  partitionWindow?: PartitionWindow;
+  /** Series-hash buckets per window (default 16). */
+  buckets?: number;
+  /** Blocks never span a multiple of this, in µs (default one hour: hourly rollups come from headers). */
+  blockWindow?: number;
+  /** Most points per block (default 8192). */
+  blockPoints?: number;
+  /** Points older than a series' newest minus this (µs) are late (default 5 minutes). */
+  lateness?: number;
+  /** Checkpoint once the WAL holds this many bytes (default 64 MiB). */
+  checkpointBytes?: number;
+  /** Checkpoint once sealed blocks waiting in memory reach this many bytes (default 64 MiB). */
+  pendingBytes?: number;
+  /** A codec to share (default: a new one). */
+  codec?: Codec;
+}
+
+/** What append() did. */
+export interface AppendResult {
+  points: number;
+  /** Points that arrived later than the allowed lateness (stored in late blocks, still queryable). */
+  late: number;
+}
+
+function isArrowBatch(b: unknown): b is RecordBatch {
+  return typeof (b as RecordBatch)?.getChild === "function" && typeof (b as RecordBatch)?.numRows === "number";
+}
+
+/** A durable, partitioned store of sensor series that answers aggregates mostly from block headers. */
+export class Archive {
+  readonly #state: ArchiveState;
+
+  private constructor(state: ArchiveState) {
+    this.#state = state;
+  }
+
+  /** Opens (or creates) the archive in `dir`: replays the WAL and loads the manifest. */
+  static async open(dir: string, options: ArchiveOptions = {}): Promise<Archive> {
+    const explicit: Partial<Layout> = {
+      partitionWindow: options.partitionWindow,
+      buckets: options.buckets,
+      blockWindow: options.blockWindow,
+      blockPoints: options.blockPoints,
+    };
+    const layout: Layout = {
+      partitionWindow: options.partitionWindow ?? "day",
+      buckets: options.buckets ?? 16,
+      blockWindow: options.blockWindow ?? 3_600_000_000,
+      blockPoints: options.blockPoints ?? 8192,
+    };
+    const problem = checkLayout(layout);
+    if (problem) throw new ArchiveError("LAYOUT_MISMATCH", problem);
+    const manifest = await openManifest(dir, layout, explicit);
+    await removeOrphans(dir, manifest);
+    const registry = await Registry.load(dir);
+    const codec = options.codec ?? (await createCodec());
+    const policy = { blockWindow: manifest.layout.blockWindow, blockPoints: manifest.layout.blockPoints, lateness: options.lateness ?? 300_000_000 };
+    const state = new ArchiveState(dir, codec, manifest, registry, policy, options.checkpointBytes ?? 64 << 20, options.pendingBytes ?? 64 << 20);
+    await replay(state);
+    return new Archive(state);
+  }
+
+  /** The device registry: tags and channel versions (units, value types). Read it; change it with define*. */
+  get registry(): Registry {
+    return this.#state.registry;
+  }
+
+  /** Sets a device's tags (zone, type, …) and saves the registry. */
+  async defineDevice(id: string, tags: Record<string, string>): Promise<void> {
+    const state = this.#live();
+    state.registry.defineDevice(id, tags);
+    await state.registry.save();
+  }
+
+  /**
+   * Records a channel's unit and value type from `since` (µs): a change (a firmware update) adds a
+   * version; stored points are never rewritten and queries convert across versions. Saves the registry.
+   */
+  async defineChannel(device: string, channel: string, spec: { unit?: string; valueType?: ValueType; since?: number }): Promise<ChannelVersion> {
+    const state = this.#live();
+    const version = state.registry.defineChannel(device, channel, spec);
+    await state.registry.save();
+    return version;
+  }
+
+  /** The archive's layout, as recorded when it was created. */
+  get layout(): Layout {
+    return this.#state.manifest.layout;
+  }
+
+  /** Counters for monitoring. */
+  get stats(): Readonly<ArchiveStats> {
+    return this.#state.stats;
+  }
+
+  /**
+   * Appends readings (columns, or an Arrow RecordBatch with device, channel, ts, value). Resolves once
+   * they are in the WAL on disk; queries see them at once.
+   */
+  async append(batch: ReadingColumns | RecordBatch): Promise<AppendResult> {
+    const state = this.#live();
+    const runs = splitBySeries(isArrowBatch(batch) ? columnsFromArrow(batch) : batch);
+    if (runs.length === 0) return { points: 0, late: 0 };
+    const record = encodeWalRecord(state.codec, runs);
+    if (record.length > MAX_WAL_RECORD) {
+      throw new ArchiveError("BAD_BATCH", `batch encodes to ${record.length} bytes, over the ${MAX_WAL_RECORD}-byte limit: split it`);
+    }
+    const durable = state.wal.append(record);
+    const result = applyRuns(state, runs);
+    state.stats.batchesAppended++;
+    if (state.wal.size >= state.checkpointBytes || state.pendingBytes >= state.pendingLimit) this.#checkpointInBackground();
+    await durable;
+    return result;
+  }
+
+  /** Aggregates over a channel of the selected devices. */
+  async query(query: Query): Promise<QueryResult> {
+    return this.#run(query, false);
+  }
+
+  /** How `query` would be answered: partitions pruned, blocks answered from headers, blocks decoded. */
+  async explain(query: Query): Promise<QueryPlan> {
+    return (await this.#run(query, true)).plan;
+  }
+
+  /** Moves everything in memory into segments and retires the WAL that covered it. */
+  async checkpoint(): Promise<void> {
+    const state = this.#live();
+    await state.exclusively(() => checkpoint(state));
+  }
+
+  /** Checkpoints and closes; the archive cannot be used afterwards. */
+  async close(): Promise<void> {
+    const state = this.#state;
+    if (state.closed) return;
+    await state.exclusively(() => checkpoint(state));
+    state.closed = true;
+    await state.wal.close();
+  }
+
+  /** @internal For maintenance modules. */
+  get state(): ArchiveState {
+    return this.#live();
+  }
+
+  #checkpointInBackground(): void {
+    const state = this.#state;
+    if (state.checkpointQueued) return;
+    state.checkpointQueued = true;
+    state
+      .exclusively(() => {
+        state.checkpointQueued = false;
+        return state.closed ? Promise.resolve() : checkpoint(state);
+      })
+      .catch((err: Error) => {
+        state.stats.lastBackgroundError = err.message;
+      });
+  }
+
+  async #run(query: Query, dryRun: boolean): Promise<QueryResult> {
+    const state = this.#live();
+    const q = normalizeQuery(query);
+    if (typeof q === "string") throw new ArchiveError("BAD_QUERY", q);
+    const { inputs, plan: sources } = await buildInputs(state, q);
+    const result = await execute(q, inputs, state.codec, dryRun);
+    const warnings = result.warnings.slice();
+    if (sources.quarantinedSkipped > 0) warnings.push(`${sources.quarantinedSkipped} quarantined block(s) left out (see verify())`);
+    return {
+      groups: result.groups,
+      unit: result.unit,
+      versions: result.versions,
+      warnings,
+      plan: { ...sources, ...result.plan },
+    };
+  }
+
+  #live(): ArchiveState {
+    if (this.#state.closed) throw new ArchiveError("CLOSED", "the archive is closed");
+    return this.#state;
+  }
+}

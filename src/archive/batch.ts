@@ -1,0 +1,102 @@
+// What append() takes: readings of many series as columns (or an Arrow RecordBatch with the schema of
+// DESIGN.md), checked and split into one run of points per series.
+import { type RecordBatch, type Vector } from "apache-arrow";
+import { ArchiveError } from "./errors.js";
+import { seriesKey } from "./series-key.js";
+
+/** Readings of many series, column by column; devices and channels are dictionary-encoded. */
+export interface ReadingColumns {
+  /** Device ids referenced by `device`. */
+  devices: readonly string[];
+  /** Channel names referenced by `channel`. */
+  channels: readonly string[];
+  /** Per reading: index into `devices`. */
+  device: Uint32Array;
+  /** Per reading: index into `channels`. */
+  channel: Uint32Array;
+  /** Per reading: microseconds since the epoch (integral). */
+  timestamps: Float64Array;
+  /** Per reading: the value. */
+  values: Float64Array;
+}
+
+/** @internal One series' readings of a batch, in arrival order. */
+export interface SeriesRun {
+  key: string;
+  timestamps: Float64Array;
+  values: Float64Array;
+}
+
+/** Converts an Arrow RecordBatch (device, channel: dictionary<utf8>; ts: timestamp[us]; value: float64). */
+export function columnsFromArrow(batch: RecordBatch): ReadingColumns {
+  const device = batch.getChild("device");
+  const channel = batch.getChild("channel");
+  const ts = batch.getChild("ts");
+  const value = batch.getChild("value");
+  if (!device || !channel || !ts || !value) {
+    throw new ArchiveError("BAD_BATCH", "an Arrow batch needs the columns device, channel, ts and value");
+  }
+  const [devices, deviceIndex] = dictionary(device, "device");
+  const [channels, channelIndex] = dictionary(channel, "channel");
+  const raw = ts.toArray() as BigInt64Array | Float64Array;
+  const timestamps = raw instanceof Float64Array ? raw : Float64Array.from(raw, (t) => Number(t));
+  return { devices, channels, device: deviceIndex, channel: channelIndex, timestamps, values: Float64Array.from(value.toArray() as Float64Array) };
+}
+
+function dictionary(column: Vector, name: string): [string[], Uint32Array] {
+  if (column.data.length !== 1 || !column.data[0].dictionary) {
+    // Plain utf8 (or several chunks): build the dictionary here.
+    const words: string[] = [];
+    const ids = new Map<string, number>();
+    const index = new Uint32Array(column.length);
+    for (let i = 0; i < column.length; i++) {
+      const word = column.get(i);
+      if (typeof word !== "string") throw new ArchiveError("BAD_BATCH", `${name} of reading ${i} is not a string`);
+      let id = ids.get(word);
+      if (id === undefined) ids.set(word, (id = words.push(word) - 1));
+      index[i] = id;
+    }
+    return [words, index];
+  }
+  const data = column.data[0];
+  const words = data.dictionary!.toArray() as string[];
+  return [Array.from(words), Uint32Array.from(data.values as ArrayLike<number>)];
+}
+
+/** Checks a batch's shape and splits it into one run per series (arrival order kept within a run). */
+export function splitBySeries(batch: ReadingColumns): SeriesRun[] {
+  const n = batch.timestamps.length;
+  if (batch.values.length !== n || batch.device.length !== n || batch.channel.length !== n) {
+    throw new ArchiveError("BAD_BATCH", `columns differ in length: ts ${n}, value ${batch.values.length}, device ${batch.device.length}, channel ${batch.channel.length}`);
+  }
+  const width = batch.channels.length;
+  const counts = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const d = batch.device[i];
+    const c = batch.channel[i];
+    if (d >= batch.devices.length || c >= width) {
+      throw new ArchiveError("BAD_BATCH", `reading ${i} refers to device ${d} / channel ${c} outside the dictionaries`);
+    }
+    const t = batch.timestamps[i];
+    if (!Number.isInteger(t) || Math.abs(t) > Number.MAX_SAFE_INTEGER) {
+      throw new ArchiveError("BAD_BATCH", `reading ${i} has timestamp ${t}: not an integral number of µs`);
+    }
+    const id = d * width + c;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  const runs = new Map<number, SeriesRun & { fill: number }>();
+  for (const [id, count] of counts) {
+    const device = batch.devices[Math.floor(id / width)];
+    const channel = batch.channels[id % width];
+    if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {
+      throw new ArchiveError("BAD_BATCH", `device and channel names must be non-empty and free of NUL: ${JSON.stringify([device, channel])}`);
+    }
+    runs.set(id, { key: seriesKey(device, channel), timestamps: new Float64Array(count), values: new Float64Array(count), fill: 0 });
+  }
+  for (let i = 0; i < n; i++) {
+    const run = runs.get(batch.device[i] * width + batch.channel[i])!;
+    run.timestamps[run.fill] = batch.timestamps[i];
+    run.values[run.fill++] = batch.values[i];
+  }
+  return [...runs.values()].map(({ key, timestamps, values }) => ({ key, timestamps, values }));
+}

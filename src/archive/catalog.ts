@@ -1,0 +1,122 @@
+// Segment indexes, loaded once per segment and kept by series, and the query inputs built from them,
+// from sealed blocks still in memory, and from head points.
+import { join } from "node:path";
+import { readSegmentIndex, readBlock } from "./segment-read.js";
+import { splitSeriesKey, bucketOf } from "./series-key.js";
+import type { SegmentEntry } from "./manifest.js";
+import type { ArchiveState, CatalogBlock, SealedBlock } from "./state.js";
+import type { NormalizedQuery } from "../query/query.js";
+import { globToRegExp } from "../query/query.js";
+import type { BlockSource, SeriesInput } from "../query/source.js";
+
+/** The index of a segment, by series (cached). */
+export function segmentIndex(state: ArchiveState, file: string): Promise<Map<string, CatalogBlock[]>> {
+  let loaded = state.catalog.get(file);
+  if (!loaded) {
+    loaded = readSegmentIndex(join(state.dir, file)).then((blocks) => {
+      const bySeries = new Map<string, CatalogBlock[]>();
+      for (const b of blocks) {
+        const entry = { ...b, summary: state.codec.summary(b.header, b.length) };
+        const list = bySeries.get(b.key);
+        if (list) list.push(entry);
+        else bySeries.set(b.key, [entry]);
+      }
+      return bySeries;
+    });
+    loaded.catch(() => state.catalog.delete(file));
+    state.catalog.set(file, loaded);
+  }
+  return loaded;
+}
+
+/** A selected series: key, names, and the device's tags. */
+export interface SelectedSeries {
+  key: string;
+  device: string;
+  channel: string;
+  tags: Record<string, string>;
+}
+
+/** The series a query selects, from the registry. */
+export function selectSeries(state: ArchiveState, q: NormalizedQuery): SelectedSeries[] {
+  const pattern = typeof q.devices === "string" ? globToRegExp(q.devices) : undefined;
+  const list = Array.isArray(q.devices) ? new Set(q.devices) : undefined;
+  const out: SelectedSeries[] = [];
+  for (const d of state.registry.devices()) {
+    if (!d.channels[q.channel]) continue;
+    if (pattern && !pattern.test(d.id)) continue;
+    if (list && !list.has(d.id)) continue;
+    if (q.tags && Object.entries(q.tags).some(([k, v]) => d.tags[k] !== v)) continue;
+    out.push({ key: `${d.id}\u0000${q.channel}`, device: d.id, channel: q.channel, tags: d.tags });
+  }
+  return out;
+}
+
+function groupKey(q: NormalizedQuery, s: SelectedSeries): Record<string, string> {
+  const by = q.groupBy ?? "none";
+  if (by === "none") return {};
+  if (by === "device") return { device: s.device };
+  if (by === "series") return { device: s.device, channel: s.channel };
+  return { [by]: s.tags[by] ?? "" };
+}
+
+/** What the catalog did to build a query's inputs. */
+export interface SourcePlan {
+  partitionsInRange: number;
+  partitionsOpened: number;
+  segmentsRead: number;
+  quarantinedSkipped: number;
+}
+
+function memoryBlock(b: SealedBlock): BlockSource {
+  return { summary: b.summary, sequence: b.sequence, read: async () => b.block };
+}
+
+/** Builds the query engine's inputs: prunes partitions by time window and series bucket first. */
+export async function buildInputs(state: ArchiveState, q: NormalizedQuery): Promise<{ inputs: SeriesInput[]; plan: SourcePlan }> {
+  const selected = selectSeries(state, q);
+  const layout = state.manifest.layout;
+  const buckets = new Set(selected.map((s) => bucketOf(s.key, layout.buckets)));
+  const inRange = state.manifest.segments.filter((s) => s.windowEnd > q.from && s.windowStart < q.to);
+  const open = inRange.filter((s) => buckets.has(s.bucket) && s.maxTime >= q.from && s.minTime < q.to);
+  const quarantined = new Set(state.manifest.quarantine.map((b) => `${b.file}@${b.offset}`));
+  const indexes = await Promise.all(open.map((s) => segmentIndex(state, s.file).then((index) => [s, index] as const)));
+  const plan: SourcePlan = {
+    partitionsInRange: new Set(inRange.map((s) => `${s.window}/${s.bucket}`)).size,
+    partitionsOpened: new Set(open.map((s) => `${s.window}/${s.bucket}`)).size,
+    segmentsRead: open.length,
+    quarantinedSkipped: 0,
+  };
+  const memory = new Map<string, SealedBlock[]>();
+  for (const b of state.inflight.concat(state.pending)) {
+    const list = memory.get(b.key);
+    if (list) list.push(b);
+    else memory.set(b.key, [b]);
+  }
+  const inputs: SeriesInput[] = selected.map((s) => {
+    const blocks: BlockSource[] = [];
+    for (const [segment, index] of indexes as (readonly [SegmentEntry, Map<string, CatalogBlock[]>])[]) {
+      for (const b of index.get(s.key) ?? []) {
+        if (b.summary.tMax < q.from || b.summary.tMin >= q.to) continue;
+        if (quarantined.has(`${segment.file}@${b.offset}`)) {
+          plan.quarantinedSkipped++;
+          continue;
+        }
+        const file = join(state.dir, segment.file);
+        blocks.push({ summary: b.summary, sequence: b.sequence, read: () => readBlock(file, b.offset, b.length) });
+      }
+    }
+    for (const b of memory.get(s.key) ?? []) blocks.push(memoryBlock(b));
+    const head = state.heads.get(s.key);
+    const { device, channel } = splitSeriesKey(s.key);
+    return {
+      device,
+      channel,
+      group: groupKey(q, s),
+      versions: state.registry.versions(device, channel),
+      blocks,
+      memory: head ? head.pointsIn(q.from, q.to) : { timestamps: new Float64Array(0), values: new Float64Array(0) },
+    };
+  });
+  return { inputs, plan };
+}

@@ -1,0 +1,49 @@
+// A checkpoint moves everything in memory into segments and retires the WAL that covered it:
+//   1. open the next WAL file; 2. in one synchronous step switch appends to it and seal every head
+//   (partial blocks too) together with the pending blocks; 3. wait until the old WAL's records are
+//   synced; 4. write the segments; 5. save registry and manifest (the commit point); 6. drop old WALs.
+// A crash before 5 replays the old WAL; after 5 the segments hold everything it had.
+import { WalWriter, dropWalBefore } from "./wal.js";
+import { sealBlock } from "./ingest.js";
+import { writePartitions } from "./partition-write.js";
+import { saveManifest } from "./manifest.js";
+import type { ArchiveState, SealedBlock } from "./state.js";
+
+export async function checkpoint(state: ArchiveState): Promise<void> {
+  const old = state.wal;
+  const next = await WalWriter.open(state.walDir, old.sequence + 1);
+  state.wal = next;
+  const frozen: SealedBlock[] = state.pending;
+  state.pending = [];
+  state.pendingBytes = 0;
+  for (const head of state.heads.values()) {
+    for (const b of head.seal(state.policy, true)) frozen.push(sealBlock(state, head.key, b));
+  }
+  state.inflight = state.inflight.concat(frozen);
+  try {
+    await old.close();
+    const manifest = { ...state.manifest };
+    let segmentNumber = manifest.nextSegment;
+    const entries = await writePartitions(state.dir, manifest.layout, frozen, () => segmentNumber++);
+    await state.registry.save();
+    const committed = {
+      ...manifest,
+      walCheckpoint: next.sequence,
+      nextSegment: segmentNumber,
+      nextSequence: state.manifest.nextSequence,
+      segments: manifest.segments.concat(entries),
+    };
+    await saveManifest(state.dir, committed);
+    state.manifest = { ...committed, nextSequence: state.manifest.nextSequence };
+    state.stats.checkpoints++;
+  } catch (err) {
+    // Nothing is lost: the blocks wait for the next checkpoint and the WAL that holds them stays.
+    state.pending = frozen.concat(state.pending);
+    state.pendingBytes += frozen.reduce((s, b) => s + b.block.length, 0);
+    throw err;
+  } finally {
+    const done = new Set(frozen);
+    state.inflight = state.inflight.filter((b) => !done.has(b));
+  }
+  await dropWalBefore(state.walDir, next.sequence);
+}

@@ -1,0 +1,109 @@
+// A series' unsealed points. Points within the allowed lateness of the newest one wait in the open
+// buffer and are sealed into blocks (sorted, last write wins) once the watermark passes their block
+// window; later ones go to the late buffer, sealed into blocks flagged late that compaction merges.
+import { PointBuffer, cutBlocks, splitAt } from "./points.js";
+import { sortLastWriteWins, type Points } from "../query/merge.js";
+
+/** How heads cut blocks. */
+export interface HeadPolicy {
+  /** Blocks never span a multiple of this (µs). */
+  blockWindow: number;
+  /** Blocks hold at most this many points. */
+  blockPoints: number;
+  /** Points older than the newest minus this (µs) are late. */
+  lateness: number;
+}
+
+/** Points ready to become one block. */
+export interface BlockPoints extends Points {
+  late: boolean;
+}
+
+export class SeriesHead {
+  readonly key: string;
+  readonly open = new PointBuffer();
+  readonly late = new PointBuffer();
+  /** Newest timestamp seen (the series' event-time clock). */
+  newest = -Infinity;
+
+  constructor(key: string) {
+    this.key = key;
+  }
+
+  /** Adds points in arrival order; returns how many were late. */
+  add(timestamps: Float64Array, values: Float64Array, lateness: number): number {
+    let late = 0;
+    for (let i = 0; i < timestamps.length; i++) {
+      const t = timestamps[i];
+      if (t < this.newest - lateness) {
+        this.late.push(t, values[i]);
+        late++;
+      } else {
+        this.open.push(t, values[i]);
+        if (t > this.newest) this.newest = t;
+      }
+    }
+    return late;
+  }
+
+  /** Points before this are final: their block window is past the watermark. */
+  sealLine(policy: HeadPolicy): number {
+    return Math.floor((this.newest - policy.lateness) / policy.blockWindow) * policy.blockWindow;
+  }
+
+  /** True when some open points can be sealed, or the late buffer holds a full block. */
+  canSeal(policy: HeadPolicy): boolean {
+    return this.open.minTime < this.sealLine(policy) || this.late.length >= policy.blockPoints;
+  }
+
+  /** Takes the sealable points (all of them when `everything`), cut into block-sized runs. */
+  seal(policy: HeadPolicy, everything: boolean): BlockPoints[] {
+    const out: BlockPoints[] = [];
+    const sealLate = this.late.length > 0 && (everything || this.late.length >= policy.blockPoints);
+    let line = everything ? Infinity : this.sealLine(policy);
+    // Late points are newer writes than open points at the same timestamp: seal those open points
+    // first, so the late block gets the higher sequence and wins.
+    if (sealLate) line = Math.max(line, newestOf(this.late) + 1);
+    if (this.open.minTime < line) {
+      const sorted = sortLastWriteWins(this.open.takeAll());
+      const [ready, rest] = splitAt(sorted, line);
+      if (rest.timestamps.length > 0) this.open.replace(rest);
+      for (const b of cutBlocks(ready, policy.blockWindow, policy.blockPoints)) out.push({ ...b, late: false });
+    }
+    if (sealLate) {
+      const sorted = sortLastWriteWins(this.late.takeAll());
+      for (const b of cutBlocks(sorted, policy.blockWindow, policy.blockPoints)) out.push({ ...b, late: true });
+    }
+    return out;
+  }
+
+  /**
+   * Unsealed points in [from, to), open then late, for queries. A late point is always a newer write
+   * than an open point with the same timestamp (the clock only moves forward), so this order is
+   * arrival order wherever it matters.
+   */
+  pointsIn(from: number, to: number): Points {
+    const ts: number[] = [];
+    const vs: number[] = [];
+    for (const buf of [this.open, this.late]) {
+      for (let i = 0; i < buf.length; i++) {
+        const t = buf.timestamps[i];
+        if (t >= from && t < to) {
+          ts.push(t);
+          vs.push(buf.values[i]);
+        }
+      }
+    }
+    return { timestamps: Float64Array.from(ts), values: Float64Array.from(vs) };
+  }
+
+  get isEmpty(): boolean {
+    return this.open.length === 0 && this.late.length === 0;
+  }
+}
+
+function newestOf(buffer: PointBuffer): number {
+  let newest = -Infinity;
+  for (let i = 0; i < buffer.length; i++) newest = Math.max(newest, buffer.timestamps[i]);
+  return newest;
+}

@@ -1,0 +1,77 @@
+// Growable columns of one series' points, and the pure steps that turn them into block-sized runs:
+// split at block windows and sizes (sorting with last write wins is shared with queries).
+import type { Points } from "../query/merge.js";
+
+/** Append-only timestamp/value columns. */
+export class PointBuffer {
+  timestamps = new Float64Array(64);
+  values = new Float64Array(64);
+  length = 0;
+  minTime = Infinity;
+
+  push(t: number, v: number): void {
+    if (this.length === this.timestamps.length) {
+      const ts = new Float64Array(this.length * 2);
+      const vs = new Float64Array(this.length * 2);
+      ts.set(this.timestamps);
+      vs.set(this.values);
+      this.timestamps = ts;
+      this.values = vs;
+    }
+    this.timestamps[this.length] = t;
+    this.values[this.length++] = v;
+    if (t < this.minTime) this.minTime = t;
+  }
+
+  /** Removes every point and returns them as exact-length columns. */
+  takeAll(): Points {
+    const out = { timestamps: this.timestamps.slice(0, this.length), values: this.values.slice(0, this.length) };
+    this.length = 0;
+    this.minTime = Infinity;
+    return out;
+  }
+
+  /** Keeps only the given points (exact-length columns). */
+  replace(points: Points): void {
+    this.length = 0;
+    this.minTime = Infinity;
+    for (let i = 0; i < points.timestamps.length; i++) this.push(points.timestamps[i], points.values[i]);
+  }
+
+  /** Bytes held, for memory accounting. */
+  get bytes(): number {
+    return this.timestamps.byteLength + this.values.byteLength;
+  }
+}
+
+/** Splits sorted points into runs that stay inside one block window and hold at most `maxPoints`. */
+export function cutBlocks(points: Points, window: number, maxPoints: number): Points[] {
+  const { timestamps: ts, values: vs } = points;
+  const out: Points[] = [];
+  let start = 0;
+  while (start < ts.length) {
+    const windowEnd = (Math.floor(ts[start] / window) + 1) * window;
+    let end = start + 1;
+    const limit = Math.min(ts.length, start + maxPoints);
+    while (end < limit && ts[end] < windowEnd) end++;
+    out.push({ timestamps: ts.subarray(start, end), values: vs.subarray(start, end) });
+    start = end;
+  }
+  return out;
+}
+
+/** Splits sorted points at `line`: those before it, and the rest. */
+export function splitAt(points: Points, line: number): [Points, Points] {
+  const { timestamps: ts, values: vs } = points;
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return [
+    { timestamps: ts.subarray(0, lo), values: vs.subarray(0, lo) },
+    { timestamps: ts.subarray(lo), values: vs.subarray(lo) },
+  ];
+}

@@ -1,0 +1,97 @@
+// The archive's live state, shared by the modules that act on it (ingest, checkpoint, recovery,
+// queries, maintenance). Only those modules touch it; the public face is archive.ts.
+import { join } from "node:path";
+import type { Codec, BlockSummary } from "../codec/index.js";
+import type { HeadPolicy } from "./head.js";
+import { SeriesHead } from "./head.js";
+import type { Manifest } from "./manifest.js";
+import type { Registry } from "./registry.js";
+import type { WalWriter } from "./wal.js";
+import type { IndexedBlock } from "./segment-format.js";
+
+/** A sealed block not yet in a segment. */
+export interface SealedBlock {
+  key: string;
+  block: Uint8Array;
+  summary: BlockSummary;
+  sequence: number;
+  late: boolean;
+}
+
+/** A segment block with its parsed summary. */
+export interface CatalogBlock extends IndexedBlock {
+  summary: BlockSummary;
+}
+
+/** Counters an operator watches. */
+export interface ArchiveStats {
+  pointsAppended: number;
+  latePoints: number;
+  batchesAppended: number;
+  checkpoints: number;
+  blocksSealed: number;
+  walRecordsReplayed: number;
+  walTailBytesDropped: number;
+  lastBackgroundError: string | undefined;
+}
+
+export class ArchiveState {
+  readonly dir: string;
+  readonly codec: Codec;
+  manifest: Manifest;
+  readonly registry: Registry;
+  readonly policy: HeadPolicy;
+  readonly checkpointBytes: number;
+  readonly pendingLimit: number;
+  wal!: WalWriter;
+  readonly heads = new Map<string, SeriesHead>();
+  /** Sealed, waiting for the next checkpoint. */
+  pending: SealedBlock[] = [];
+  pendingBytes = 0;
+  /** Sealed and being written by a running checkpoint. */
+  inflight: SealedBlock[] = [];
+  /** Segment file → its index by series (loaded on first use). */
+  readonly catalog = new Map<string, Promise<Map<string, CatalogBlock[]>>>();
+  /** Serialises checkpoints and maintenance (both rewrite the manifest). */
+  exclusive: Promise<unknown> = Promise.resolve();
+  closed = false;
+  /** A background checkpoint is waiting its turn. */
+  checkpointQueued = false;
+  readonly stats: ArchiveStats = {
+    pointsAppended: 0,
+    latePoints: 0,
+    batchesAppended: 0,
+    checkpoints: 0,
+    blocksSealed: 0,
+    walRecordsReplayed: 0,
+    walTailBytesDropped: 0,
+    lastBackgroundError: undefined,
+  };
+
+  constructor(dir: string, codec: Codec, manifest: Manifest, registry: Registry, policy: HeadPolicy, checkpointBytes: number, pendingLimit: number) {
+    this.dir = dir;
+    this.codec = codec;
+    this.manifest = manifest;
+    this.registry = registry;
+    this.policy = policy;
+    this.checkpointBytes = checkpointBytes;
+    this.pendingLimit = pendingLimit;
+  }
+
+  get walDir(): string {
+    return join(this.dir, "wal");
+  }
+
+  head(key: string): SeriesHead {
+    let h = this.heads.get(key);
+    if (!h) this.heads.set(key, (h = new SeriesHead(key)));
+    return h;
+  }
+
+  /** Runs `task` after every earlier checkpoint or maintenance job, alone. */
+  exclusively<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(task);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+}

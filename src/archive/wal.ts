@@ -1,0 +1,171 @@
+// The write-ahead log: every appended batch is a checksummed record in the current WAL file, and an
+// append is acknowledged only after the fsync that covers it. Appends arriving while an fsync runs
+// are written and synced together in the next round (group commit), so throughput grows with load.
+//
+// File: wal/<10-digit sequence>.wal, a run of records: u32 payload length · u32 CRC-32 of payload · payload
+import { open, readdir, readFile, truncate, unlink, mkdir, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import { ArchiveError, ioError } from "./errors.js";
+import { syncDirectory } from "./atomic-file.js";
+
+const RECORD_HEADER = 8;
+/** Larger records are refused: a corrupt length field must not make replay allocate gigabytes. */
+export const MAX_WAL_RECORD = 256 << 20;
+
+/** @internal */
+export function walFileName(sequence: number): string {
+  return `${String(sequence).padStart(10, "0")}.wal`;
+}
+
+/** Lists the WAL sequences present in `dir`, ascending. */
+export async function listWal(dir: string): Promise<number[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names
+    .filter((n) => /^\d{10}\.wal$/.test(n))
+    .map((n) => Number(n.slice(0, 10)))
+    .sort((a, b) => a - b);
+}
+
+interface Pending {
+  record: Uint8Array;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** Appends records to one WAL file with group commit. */
+export class WalWriter {
+  readonly sequence: number;
+  readonly file: string;
+  #handle: FileHandle;
+  /** Bytes of the file known to hold whole records. */
+  #written: number;
+  /** Bytes appended but not yet written and synced. */
+  #pendingBytes = 0;
+  #queue: Pending[] = [];
+  #flushing: Promise<void> | undefined;
+  #broken: ArchiveError | undefined;
+
+  private constructor(sequence: number, file: string, handle: FileHandle, size: number) {
+    this.sequence = sequence;
+    this.file = file;
+    this.#handle = handle;
+    this.#written = size;
+  }
+
+  /** Opens (or creates) WAL file `sequence` in `dir` for appending after its last good record. */
+  static async open(dir: string, sequence: number, goodBytes?: number): Promise<WalWriter> {
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, walFileName(sequence));
+    try {
+      if (goodBytes !== undefined) await truncate(file, goodBytes).catch(() => undefined);
+      const handle = await open(file, "a");
+      const { size } = await handle.stat();
+      await syncDirectory(dir);
+      return new WalWriter(sequence, file, handle, size);
+    } catch (err) {
+      throw ioError(err, "opening WAL", file);
+    }
+  }
+
+  /** Bytes in the file, including records not yet synced. */
+  get size(): number {
+    return this.#written + this.#pendingBytes;
+  }
+
+  /** Appends one record; resolves once it is on disk. */
+  append(payload: Uint8Array): Promise<void> {
+    if (this.#broken) return Promise.reject(this.#broken);
+    if (payload.length > MAX_WAL_RECORD) {
+      return Promise.reject(new ArchiveError("BAD_BATCH", `batch of ${payload.length} bytes exceeds the WAL record limit ${MAX_WAL_RECORD}`));
+    }
+    const record = new Uint8Array(RECORD_HEADER + payload.length);
+    const view = new DataView(record.buffer);
+    view.setUint32(0, payload.length, true);
+    view.setUint32(4, crc32(payload), true);
+    record.set(payload, RECORD_HEADER);
+    this.#pendingBytes += record.length;
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ record, resolve, reject });
+      this.#flushing ??= this.#flushLoop();
+    });
+  }
+
+  async #flushLoop(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      const bytes = batch.reduce((sum, p) => sum + p.record.length, 0);
+      try {
+        await this.#handle.writev(batch.map((p) => p.record));
+        await this.#handle.datasync();
+        this.#written += bytes;
+        this.#pendingBytes -= bytes;
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        this.#pendingBytes -= bytes;
+        const failure = ioError(err, "appending to WAL", this.file);
+        // Cut the torn bytes off so later records are not stranded behind a broken one.
+        try {
+          await this.#handle.truncate(this.#written);
+        } catch {
+          this.#broken = failure;
+        }
+        for (const p of batch) p.reject(failure);
+      }
+    }
+    this.#flushing = undefined;
+  }
+
+  /** Waits for every appended record to be synced (or failed). */
+  async drain(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await this.#handle.close();
+  }
+}
+
+/** What replaying one WAL file found. */
+export interface WalReplay {
+  sequence: number;
+  records: number;
+  /** Bytes of whole, valid records; anything after is a torn or corrupt tail. */
+  goodBytes: number;
+  /** Bytes after the last good record (a torn write, or corruption). */
+  tailBytes: number;
+}
+
+/** Calls `onRecord` for each valid record of WAL file `sequence`, stopping at a torn or corrupt tail. */
+export async function replayWal(dir: string, sequence: number, onRecord: (payload: Uint8Array) => void): Promise<WalReplay> {
+  const file = join(dir, walFileName(sequence));
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw ioError(err, "reading WAL", file);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  let records = 0;
+  while (at + RECORD_HEADER <= bytes.length) {
+    const length = view.getUint32(at, true);
+    if (length > MAX_WAL_RECORD || at + RECORD_HEADER + length > bytes.length) break;
+    const payload = bytes.subarray(at + RECORD_HEADER, at + RECORD_HEADER + length);
+    if (crc32(payload) !== view.getUint32(at + 4, true)) break;
+    onRecord(payload);
+    records++;
+    at += RECORD_HEADER + length;
+  }
+  return { sequence, records, goodBytes: at, tailBytes: bytes.length - at };
+}
+
+/** Deletes WAL files below `sequence` (their data is in segments). */
+export async function dropWalBefore(dir: string, sequence: number): Promise<void> {
+  for (const s of await listWal(dir)) {
+    if (s < sequence) await unlink(join(dir, walFileName(s))).catch(() => undefined);
+  }
+  await syncDirectory(dir).catch(() => undefined);
+}

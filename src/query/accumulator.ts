@@ -1,0 +1,131 @@
+// Aggregates of one bucket, fed whole block summaries (header path) or single points (decoded path).
+// Count/mean/M2 merge with Chan et al.'s formula and sums are compensated, so a bucket answered from
+// 8 760 headers agrees with one computed from 31 million points. Non-finite values are left out.
+import type { BlockSummary } from "../codec/index.js";
+import type { Conversion } from "./units.js";
+import { exactQuantile, approxQuantile, emptyIntervals, type Intervals } from "./quantile.js";
+import type { NormalizedQuery } from "./query.js";
+
+export class Accumulator {
+  count = 0;
+  #sum = 0;
+  #carry = 0;
+  #mean = 0;
+  #m2 = 0;
+  min = Infinity;
+  max = -Infinity;
+  firstTime = Infinity;
+  first = NaN;
+  lastTime = -Infinity;
+  last = NaN;
+  #points: number[] = [];
+  #intervals: Intervals = emptyIntervals();
+  readonly #keepPoints: boolean;
+
+  constructor(keepPoints: boolean) {
+    this.#keepPoints = keepPoints;
+  }
+
+  #addSum(x: number): void {
+    const t = this.#sum + x;
+    this.#carry += Math.abs(this.#sum) >= Math.abs(x) ? this.#sum - t + x : x - t + this.#sum;
+    this.#sum = t;
+  }
+
+  addPoint(t: number, v: number): void {
+    if (!Number.isFinite(v)) return;
+    this.count++;
+    this.#addSum(v);
+    const d = v - this.#mean;
+    this.#mean += d / this.count;
+    this.#m2 += d * (v - this.#mean);
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    if (t < this.firstTime) {
+      this.firstTime = t;
+      this.first = v;
+    }
+    if (t >= this.lastTime) {
+      this.lastTime = t;
+      this.last = v;
+    }
+    if (this.#keepPoints) this.#points.push(v);
+  }
+
+  /** Adds a whole block from its header; the block is sorted and all its values are finite. */
+  addSummary(s: BlockSummary, c: Conversion): void {
+    const n = s.finiteCount;
+    if (n === 0) return;
+    const sum = c.scale * s.sum + c.offset * n;
+    const m2 = c.scale * c.scale * s.m2;
+    const lo = c.scale * (c.scale >= 0 ? s.min : s.max) + c.offset;
+    const hi = c.scale * (c.scale >= 0 ? s.max : s.min) + c.offset;
+    const meanB = sum / n;
+    const total = this.count + n;
+    const d = meanB - this.#mean;
+    this.#mean += (d * n) / total;
+    this.#m2 += m2 + (d * d * this.count * n) / total;
+    this.count = total;
+    this.#addSum(sum);
+    if (lo < this.min) this.min = lo;
+    if (hi > this.max) this.max = hi;
+    if (s.tMin < this.firstTime) {
+      this.firstTime = s.tMin;
+      this.first = c.scale * s.first + c.offset;
+    }
+    if (s.tMax >= this.lastTime) {
+      this.lastTime = s.tMax;
+      this.last = c.scale * s.last + c.offset;
+    }
+    if (s.sketch) {
+      const buckets = s.sketch.counts.length;
+      const width = (hi - lo) / buckets;
+      const slack = (Math.abs(lo) + Math.abs(hi)) * 1e-15 + width * 1e-9;
+      for (let k = 0; k < buckets; k++) {
+        const count = s.sketch.counts[k];
+        if (count === 0) continue;
+        this.#intervals.lo.push(k === 0 ? lo : Math.max(lo, lo + k * width - slack));
+        this.#intervals.hi.push(k === buckets - 1 ? hi : Math.min(hi, lo + (k + 1) * width + slack));
+        this.#intervals.count.push(count);
+      }
+    }
+  }
+
+  /** The bucket's aggregates (and error bounds of approximate percentiles). */
+  result(q: NormalizedQuery): { values: Record<string, number | null>; errorBounds?: Record<string, number> } {
+    const values: Record<string, number | null> = {};
+    let errorBounds: Record<string, number> | undefined;
+    const n = this.count;
+    for (const a of q.aggregates) {
+      if (n === 0) {
+        values[a] = a === "count" || a === "sum" ? 0 : null;
+        continue;
+      }
+      switch (a) {
+        case "count": values[a] = n; break;
+        case "sum": values[a] = this.#sum + this.#carry; break;
+        case "min": values[a] = this.min; break;
+        case "max": values[a] = this.max; break;
+        case "avg": values[a] = (this.#sum + this.#carry) / n; break;
+        case "stddev": values[a] = Math.sqrt(Math.max(0, this.#m2 / n)); break;
+        case "first": values[a] = this.first; break;
+        case "last": values[a] = this.last; break;
+        case "rate":
+          values[a] = this.lastTime > this.firstTime ? (this.last - this.first) / ((this.lastTime - this.firstTime) / 1e6) : null;
+          break;
+      }
+    }
+    for (const { name, q: quantile } of q.quantiles) {
+      if (n === 0) continue;
+      const points = Float64Array.from(this.#points);
+      if (this.#intervals.count.length === 0) {
+        values[name] = exactQuantile(points, quantile);
+      } else {
+        const { value, bound } = approxQuantile(this.#intervals, points, quantile);
+        values[name] = value;
+        (errorBounds ??= {})[name] = bound;
+      }
+    }
+    return errorBounds ? { values, errorBounds } : { values };
+  }
+}

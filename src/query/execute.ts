@@ -1,0 +1,160 @@
+// Answers a query from series inputs. Per series, blocks overlapping another block (late data,
+// replays) are decoded and merged last-write-wins; a block alone, wholly inside the range and one
+// step bucket, all finite, under one channel version, is answered from its header; the rest are
+// decoded and only their points in range count. A dry run counts the same decisions without reading.
+import type { Codec } from "../codec/index.js";
+import { Accumulator } from "./accumulator.js";
+import { sortLastWriteWins, type Points } from "./merge.js";
+import { bucketStart, bucketEnd, type NormalizedQuery, type QueryGroup, type QueryPlan, type VersionBoundary } from "./query.js";
+import type { BlockSource, SeriesInput, SeriesVersion } from "./source.js";
+import { conversion, IDENTITY, type Conversion } from "./units.js";
+
+export interface Execution {
+  groups: QueryGroup[];
+  unit?: string;
+  versions: VersionBoundary[];
+  warnings: string[];
+  plan: Pick<QueryPlan, "series" | "blocksInRange" | "blocksFromHeaders" | "blocksDecoded" | "pointsDecoded" | "memoryPoints">;
+}
+
+interface Cluster {
+  blocks: BlockSource[];
+  memory: boolean;
+}
+
+/** Groups blocks (and the memory points, as one more member) into runs of overlapping time ranges. */
+function clusters(blocks: BlockSource[], memory: Points): Cluster[] {
+  const items: { lo: number; hi: number; block?: BlockSource }[] = blocks.map((b) => ({ lo: b.summary.tMin, hi: b.summary.tMax, block: b }));
+  if (memory.timestamps.length > 0) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const t of memory.timestamps) {
+      lo = Math.min(lo, t);
+      hi = Math.max(hi, t);
+    }
+    items.push({ lo, hi });
+  }
+  items.sort((a, b) => a.lo - b.lo);
+  const out: Cluster[] = [];
+  let reach = -Infinity;
+  for (const item of items) {
+    if (out.length === 0 || item.lo > reach) out.push({ blocks: [], memory: false });
+    const c = out[out.length - 1];
+    if (item.block) c.blocks.push(item.block);
+    else c.memory = true;
+    reach = Math.max(reach, item.hi);
+  }
+  return out;
+}
+
+/** The version in force at `t` (versions oldest first), or undefined before the first. */
+function versionAt(versions: readonly SeriesVersion[], t: number): SeriesVersion | undefined {
+  let found: SeriesVersion | undefined;
+  for (const v of versions) {
+    if (v.since <= t) found = v;
+    else break;
+  }
+  return found;
+}
+
+export async function execute(q: NormalizedQuery, inputs: readonly SeriesInput[], codec: Codec, dryRun: boolean): Promise<Execution> {
+  const plan = { series: inputs.length, blocksInRange: 0, blocksFromHeaders: 0, blocksDecoded: 0, pointsDecoded: 0, memoryPoints: 0 };
+  const warnings: string[] = [];
+  const versions: VersionBoundary[] = [];
+  const unit = q.unit ?? inputs.map((s) => s.versions[s.versions.length - 1]?.unit).find((u) => u !== undefined);
+  const keepPoints = q.quantiles.length > 0;
+  const exact = q.percentiles === "exact" && q.quantiles.length > 0;
+  const groups = new Map<string, { key: Record<string, string>; series: number; buckets: Map<number, Accumulator> }>();
+
+  for (const s of inputs) {
+    const conversions = new Map<SeriesVersion | undefined, Conversion | undefined>();
+    const convert = (v: SeriesVersion | undefined) => {
+      if (!conversions.has(v)) conversions.set(v, unit === undefined ? IDENTITY : conversion(v?.unit ?? unit, unit));
+      return conversions.get(v);
+    };
+    for (let i = 0; i < s.versions.length; i++) {
+      const v = s.versions[i];
+      const next = s.versions[i + 1];
+      if (v.since < q.to && (next === undefined || next.since > q.from)) {
+        versions.push({ device: s.device, channel: s.channel, version: v.version, since: v.since, unit: v.unit, valueType: v.valueType });
+        if (convert(v) === undefined) warnings.push(`${s.device}/${s.channel} version ${v.version} is in ${v.unit}, which does not convert to ${unit}: left out`);
+      }
+    }
+    const groupId = JSON.stringify(s.group);
+    let group = groups.get(groupId);
+    if (!group) groups.set(groupId, (group = { key: s.group, series: 0, buckets: new Map() }));
+    group.series++;
+    const bucketFor = (t: number) => {
+      const start = bucketStart(q, t);
+      let acc = group!.buckets.get(start);
+      if (!acc) group!.buckets.set(start, (acc = new Accumulator(keepPoints)));
+      return acc;
+    };
+    const addPoints = (points: Points) => {
+      for (let i = 0; i < points.timestamps.length; i++) {
+        const t = points.timestamps[i];
+        if (t < q.from || t >= q.to) continue;
+        const c = convert(versionAt(s.versions, t));
+        if (c) bucketFor(t).addPoint(t, c.scale * points.values[i] + c.offset);
+      }
+    };
+
+    const inRange = s.blocks.filter((b) => b.summary.tMax >= q.from && b.summary.tMin < q.to);
+    plan.blocksInRange += inRange.length;
+    plan.memoryPoints += s.memory.timestamps.length;
+    for (const cluster of clusters(inRange, s.memory)) {
+      if (cluster.blocks.length === 1 && !cluster.memory) {
+        const b = cluster.blocks[0];
+        const sm = b.summary;
+        const version = versionAt(s.versions, sm.tMin);
+        const whole =
+          sm.tMin >= q.from &&
+          sm.tMax < q.to &&
+          bucketStart(q, sm.tMin) === bucketStart(q, sm.tMax) &&
+          sm.finiteCount === sm.count &&
+          !exact &&
+          (!keepPoints || sm.sketch !== null) &&
+          version === versionAt(s.versions, sm.tMax);
+        if (whole) {
+          plan.blocksFromHeaders++;
+          const c = convert(version);
+          if (c) bucketFor(sm.tMin).addSummary(sm, c);
+          continue;
+        }
+      }
+      plan.blocksDecoded += cluster.blocks.length;
+      if (dryRun) continue;
+      const parts: Points[] = [];
+      for (const b of [...cluster.blocks].sort((x, y) => x.sequence - y.sequence)) {
+        const decoded = codec.decode(await b.read());
+        plan.pointsDecoded += decoded.timestamps.length;
+        parts.push(decoded);
+      }
+      if (cluster.memory) parts.push(s.memory);
+      addPoints(parts.length === 1 && !cluster.memory ? parts[0] : sortLastWriteWins(concat(parts)));
+    }
+  }
+
+  const out: QueryGroup[] = [];
+  for (const g of groups.values()) {
+    const rows = [...g.buckets.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .filter(([, acc]) => acc.count > 0)
+      .map(([start, acc]) => ({ start, end: bucketEnd(q, start), ...acc.result(q) }));
+    out.push({ key: g.key, series: g.series, rows });
+  }
+  return { groups: out, unit, versions, warnings, plan };
+}
+
+function concat(parts: Points[]): Points {
+  const n = parts.reduce((s, p) => s + p.timestamps.length, 0);
+  const timestamps = new Float64Array(n);
+  const values = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    timestamps.set(p.timestamps, at);
+    values.set(p.values, at);
+    at += p.timestamps.length;
+  }
+  return { timestamps, values };
+}
