@@ -87,6 +87,13 @@ export class Registry {
     const last = versions[versions.length - 1];
     const valueType = spec.valueType ?? last?.valueType ?? "float64";
     if (last && last.unit === spec.unit && last.valueType === valueType) return last;
+    if (last && last.unit === undefined && spec.since === undefined && versions.length === 1) {
+      // A series first seen in data, with no unit yet: this names the unit it always had.
+      last.unit = spec.unit;
+      last.valueType = valueType;
+      this.#touch();
+      return last;
+    }
     const since = spec.since ?? (last ? Date.now() * 1000 : -Number.MAX_SAFE_INTEGER);
     if (last && since <= last.since) {
       throw new ArchiveError("BAD_BATCH", `${device}/${channel}: a new version must start after ${last.since}, got ${since}`);
