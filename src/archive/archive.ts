@@ -1,6 +1,6 @@
 // The archive's public face: open, append (durable on resolve), query, explain, checkpoint, close,
 // and the maintenance jobs. State and the steps that change it live in the sibling modules.
-import type { RecordBatch } from "apache-arrow";
+import type { RecordBatch, Table } from "apache-arrow";
 import { createCodec, type Codec } from "../codec/index.js";
 import { splitBySeries, columnsFromArrow, type ReadingColumns } from "./batch.js";
 import { encodeWalRecord } from "./wal-record.js";
@@ -13,8 +13,14 @@ import { Registry, type ChannelVersion, type ValueType } from "./registry.js";
 import { ArchiveState, type ArchiveStats } from "./state.js";
 import { checkLayout, type Layout, type PartitionWindow } from "./layout.js";
 import { ArchiveError } from "./errors.js";
-import { normalizeQuery, type Query, type QueryResult, type QueryPlan } from "../query/query.js";
+import { normalizeQuery, type Query, type QueryResult, type QueryPlan, type Aggregate } from "../query/query.js";
 import { execute } from "../query/execute.js";
+import { rawPoints, type SeriesPoints } from "../query/raw.js";
+import { pointsTable, toArrowIPC, toParquet } from "./export.js";
+import { compact, type CompactionReport } from "./maintenance/compact.js";
+import { dropBefore, type RetentionReport } from "./maintenance/retention.js";
+import { verify, type IntegrityReport } from "./maintenance/verify.js";
+import { rebuildIndex, type RebuildReport } from "./maintenance/rebuild-index.js";
 
 /** How an archive is laid out and behaves. Layout fields are fixed when the archive is created. */
 export interface ArchiveOptions {
@@ -159,9 +165,81 @@ export class Archive {
     await state.wal.close();
   }
 
-  /** @internal For maintenance modules. */
-  get state(): ArchiveState {
-    return this.#live();
+  /** Merges each partition's segments into one, resolving late and overlapping blocks. */
+  async compact(): Promise<CompactionReport> {
+    const state = this.#live();
+    return state.exclusively(() => compact(state));
+  }
+
+  /** Retention: drops every partition whose window ends at or before `before` (µs). */
+  async dropBefore(before: number): Promise<RetentionReport> {
+    const state = this.#live();
+    return state.exclusively(() => dropBefore(state, before));
+  }
+
+  /** Integrity check of every block; with `quarantine`, bad blocks are set aside (queries skip them and warn). */
+  async verify(options: { quarantine?: boolean } = {}): Promise<IntegrityReport> {
+    const state = this.#live();
+    return state.exclusively(() => verify(state, options.quarantine ?? false));
+  }
+
+  /** Rebuilds the index of segment `file` (a path relative to the archive, as verify() reports it). */
+  async rebuildIndex(file: string): Promise<RebuildReport> {
+    const state = this.#live();
+    return state.exclusively(() => rebuildIndex(state, file));
+  }
+
+  /**
+   * Materialises rollups: for each selected device, the channel's per-step aggregates are stored as
+   * derived channels named `<channel>@<step>.<aggregate>` (e.g. `temp@1h.avg`), one point per bucket
+   * at the bucket's start. Re-running overwrites (last write wins). Returns the points written.
+   */
+  async rollup(spec: Omit<Query, "aggregates" | "groupBy" | "percentiles"> & { step: "1m" | "1h" | "1d"; aggregates?: Aggregate[] }): Promise<number> {
+    const aggregates = spec.aggregates ?? ["count", "min", "max", "avg", "sum"];
+    const result = await this.query({ ...spec, aggregates, groupBy: "device" });
+    const devices: string[] = [];
+    const channels = aggregates.map((a) => `${spec.channel}@${spec.step}.${a}`);
+    const rows: { d: number; c: number; t: number; v: number }[] = [];
+    for (const g of result.groups) {
+      const d = devices.push(g.key.device) - 1;
+      for (const row of g.rows) {
+        aggregates.forEach((a, c) => {
+          const v = row.values[a];
+          if (v !== null && v !== undefined) rows.push({ d, c, t: row.start, v });
+        });
+      }
+    }
+    if (rows.length === 0) return 0;
+    await this.append({
+      devices,
+      channels,
+      device: Uint32Array.from(rows, (r) => r.d),
+      channel: Uint32Array.from(rows, (r) => r.c),
+      timestamps: Float64Array.from(rows, (r) => r.t),
+      values: Float64Array.from(rows, (r) => r.v),
+    });
+    return rows.length;
+  }
+
+  /** The selected series' points in [from, to) as an Arrow table (device, channel, ts: timestamp[us], value). */
+  async exportTable(selection: Omit<Query, "aggregates" | "step" | "groupBy" | "percentiles" | "unit">): Promise<Table> {
+    const state = this.#live();
+    const q = normalizeQuery({ ...selection, aggregates: ["count"] });
+    if (typeof q === "string") throw new ArchiveError("BAD_QUERY", q);
+    const { inputs } = await buildInputs(state, q);
+    const series: SeriesPoints[] = [];
+    for await (const s of rawPoints(inputs, state.codec, q.from, q.to)) series.push(s);
+    return pointsTable(series);
+  }
+
+  /** Export as Arrow IPC stream bytes. */
+  async exportArrow(selection: Omit<Query, "aggregates" | "step" | "groupBy" | "percentiles" | "unit">): Promise<Uint8Array> {
+    return toArrowIPC(await this.exportTable(selection));
+  }
+
+  /** Export as Parquet bytes (zstd), readable by DuckDB, Spark and pandas. */
+  async exportParquet(selection: Omit<Query, "aggregates" | "step" | "groupBy" | "percentiles" | "unit">): Promise<Uint8Array> {
+    return toParquet(await this.exportTable(selection));
   }
 
   #checkpointInBackground(): void {

@@ -22,19 +22,18 @@ export async function checkpoint(state: ArchiveState): Promise<void> {
   state.inflight = state.inflight.concat(frozen);
   try {
     await old.close();
-    const manifest = { ...state.manifest };
-    let segmentNumber = manifest.nextSegment;
-    const entries = await writePartitions(state.dir, manifest.layout, frozen, () => segmentNumber++);
+    let segmentNumber = state.manifest.nextSegment;
+    const entries = await writePartitions(state.dir, state.manifest.layout, frozen, () => segmentNumber++);
     await state.registry.save();
     const committed = {
-      ...manifest,
+      ...state.manifest,
       walCheckpoint: next.sequence,
       nextSegment: segmentNumber,
-      nextSequence: state.manifest.nextSequence,
-      segments: manifest.segments.concat(entries),
+      nextSequence: state.nextSequence,
+      segments: state.manifest.segments.concat(entries),
     };
     await saveManifest(state.dir, committed);
-    state.manifest = { ...committed, nextSequence: state.manifest.nextSequence };
+    state.manifest = committed;
     state.stats.checkpoints++;
   } catch (err) {
     // Nothing is lost: the blocks wait for the next checkpoint and the WAL that holds them stays.

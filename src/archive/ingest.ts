@@ -8,7 +8,7 @@ import type { ArchiveState, SealedBlock } from "./state.js";
 export function sealBlock(state: ArchiveState, key: string, points: BlockPoints): SealedBlock {
   const block = state.codec.encode(points.timestamps, points.values);
   state.stats.blocksSealed++;
-  return { key, block, summary: state.codec.summary(block), sequence: state.manifest.nextSequence++, late: points.late };
+  return { key, block, summary: state.codec.summary(block), sequence: state.nextSequence++, late: points.late };
 }
 
 /** Adds runs to their heads (registering new series) and moves sealable points into pending blocks. */

@@ -54,6 +54,8 @@ export class ArchiveState {
   readonly catalog = new Map<string, Promise<Map<string, CatalogBlock[]>>>();
   /** Serialises checkpoints and maintenance (both rewrite the manifest). */
   exclusive: Promise<unknown> = Promise.resolve();
+  /** Seal order of the next block (a manifest records it at each commit). */
+  nextSequence: number;
   closed = false;
   /** A background checkpoint is waiting its turn. */
   checkpointQueued = false;
@@ -72,6 +74,7 @@ export class ArchiveState {
     this.dir = dir;
     this.codec = codec;
     this.manifest = manifest;
+    this.nextSequence = manifest.nextSequence;
     this.registry = registry;
     this.policy = policy;
     this.checkpointBytes = checkpointBytes;

@@ -4,7 +4,7 @@
 // decoded and only their points in range count. A dry run counts the same decisions without reading.
 import type { Codec } from "../codec/index.js";
 import { Accumulator } from "./accumulator.js";
-import { sortLastWriteWins, type Points } from "./merge.js";
+import { sortLastWriteWins, concatPoints, type Points } from "./merge.js";
 import { bucketStart, bucketEnd, type NormalizedQuery, type QueryGroup, type QueryPlan, type VersionBoundary } from "./query.js";
 import type { BlockSource, SeriesInput, SeriesVersion } from "./source.js";
 import { conversion, IDENTITY, type Conversion } from "./units.js";
@@ -131,7 +131,7 @@ export async function execute(q: NormalizedQuery, inputs: readonly SeriesInput[]
         parts.push(decoded);
       }
       if (cluster.memory) parts.push(s.memory);
-      addPoints(parts.length === 1 && !cluster.memory ? parts[0] : sortLastWriteWins(concat(parts)));
+      addPoints(parts.length === 1 && !cluster.memory ? parts[0] : sortLastWriteWins(concatPoints(parts)));
     }
   }
 
@@ -144,17 +144,4 @@ export async function execute(q: NormalizedQuery, inputs: readonly SeriesInput[]
     out.push({ key: g.key, series: g.series, rows });
   }
   return { groups: out, unit, versions, warnings, plan };
-}
-
-function concat(parts: Points[]): Points {
-  const n = parts.reduce((s, p) => s + p.timestamps.length, 0);
-  const timestamps = new Float64Array(n);
-  const values = new Float64Array(n);
-  let at = 0;
-  for (const p of parts) {
-    timestamps.set(p.timestamps, at);
-    values.set(p.values, at);
-    at += p.timestamps.length;
-  }
-  return { timestamps, values };
 }

@@ -40,3 +40,17 @@ export function sortLastWriteWins(points: Points): Points {
   return { timestamps: outT.subarray(0, m), values: outV.subarray(0, m) };
 }
 
+
+/** The points of several runs one after another (arrival order kept). */
+export function concatPoints(parts: readonly Points[]): Points {
+  const n = parts.reduce((s, p) => s + p.timestamps.length, 0);
+  const timestamps = new Float64Array(n);
+  const values = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    timestamps.set(p.timestamps, at);
+    values.set(p.values, at);
+    at += p.timestamps.length;
+  }
+  return { timestamps, values };
+}
