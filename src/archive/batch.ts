@@ -70,31 +70,44 @@ export function splitBySeries(batch: ReadingColumns): SeriesRun[] {
     throw new ArchiveError("BAD_BATCH", `columns differ in length: ts ${n}, value ${batch.values.length}, device ${batch.device.length}, channel ${batch.channel.length}`);
   }
   const width = batch.channels.length;
-  const counts = new Map<number, number>();
+  const ids = batch.devices.length * width;
+  // Dense counters when the dictionaries are small (the usual case), a map otherwise.
+  const dense = ids <= 1 << 20 ? new Uint32Array(ids) : undefined;
+  const sparse = dense ? undefined : new Map<number, number>();
   for (let i = 0; i < n; i++) {
     const d = batch.device[i];
     const c = batch.channel[i];
+    const t = batch.timestamps[i];
     if (d >= batch.devices.length || c >= width) {
       throw new ArchiveError("BAD_BATCH", `reading ${i} refers to device ${d} / channel ${c} outside the dictionaries`);
     }
-    const t = batch.timestamps[i];
-    if (!Number.isInteger(t) || Math.abs(t) > Number.MAX_SAFE_INTEGER) {
+    if (!(Math.floor(t) === t && Math.abs(t) <= Number.MAX_SAFE_INTEGER)) {
       throw new ArchiveError("BAD_BATCH", `reading ${i} has timestamp ${t}: not an integral number of µs`);
     }
     const id = d * width + c;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
+    if (dense) dense[id]++;
+    else sparse!.set(id, (sparse!.get(id) ?? 0) + 1);
   }
+  const counts: [number, number][] = dense ? [...dense.entries()].filter(([, k]) => k > 0) : [...sparse!.entries()];
   const runs = new Map<number, SeriesRun & { fill: number }>();
+  const byId: (SeriesRun & { fill: number })[] = [];
   for (const [id, count] of counts) {
     const device = batch.devices[Math.floor(id / width)];
     const channel = batch.channels[id % width];
     if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {
       throw new ArchiveError("BAD_BATCH", `device and channel names must be non-empty and free of NUL: ${JSON.stringify([device, channel])}`);
     }
-    runs.set(id, { key: seriesKey(device, channel), timestamps: new Float64Array(count), values: new Float64Array(count), fill: 0 });
+    if (counts.length === 1) {
+      // One series: its columns are the batch's own (the archive copies what it keeps).
+      return [{ key: seriesKey(device, channel), timestamps: batch.timestamps, values: batch.values }];
+    }
+    const run = { key: seriesKey(device, channel), timestamps: new Float64Array(count), values: new Float64Array(count), fill: 0 };
+    runs.set(id, run);
+    if (dense) byId[id] = run;
   }
   for (let i = 0; i < n; i++) {
-    const run = runs.get(batch.device[i] * width + batch.channel[i])!;
+    const id = batch.device[i] * width + batch.channel[i];
+    const run = dense ? byId[id] : runs.get(id)!;
     run.timestamps[run.fill] = batch.timestamps[i];
     run.values[run.fill++] = batch.values[i];
   }

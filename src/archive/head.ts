@@ -32,6 +32,21 @@ export class SeriesHead {
 
   /** Adds points in arrival order; returns how many were late. */
   add(timestamps: Float64Array, values: Float64Array, lateness: number): number {
+    let lo = Infinity;
+    let hi = this.newest;
+    let anyLate = false;
+    for (let i = 0; i < timestamps.length; i++) {
+      const t = timestamps[i];
+      if (t < hi - lateness) anyLate = true;
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+    if (!anyLate) {
+      // The common case: nothing late (the run may still be out of order within the lateness).
+      this.open.pushAll(timestamps, values, lo);
+      this.newest = hi;
+      return 0;
+    }
     let late = 0;
     for (let i = 0; i < timestamps.length; i++) {
       const t = timestamps[i];

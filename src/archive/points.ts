@@ -9,33 +9,49 @@ export class PointBuffer {
   length = 0;
   minTime = Infinity;
 
+  #reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.timestamps.length) return;
+    const size = Math.max(need, this.timestamps.length * 2);
+    const ts = new Float64Array(size);
+    const vs = new Float64Array(size);
+    ts.set(this.timestamps.subarray(0, this.length));
+    vs.set(this.values.subarray(0, this.length));
+    this.timestamps = ts;
+    this.values = vs;
+  }
+
   push(t: number, v: number): void {
-    if (this.length === this.timestamps.length) {
-      const ts = new Float64Array(this.length * 2);
-      const vs = new Float64Array(this.length * 2);
-      ts.set(this.timestamps);
-      vs.set(this.values);
-      this.timestamps = ts;
-      this.values = vs;
-    }
+    this.#reserve(1);
     this.timestamps[this.length] = t;
     this.values[this.length++] = v;
     if (t < this.minTime) this.minTime = t;
   }
 
-  /** Removes every point and returns them as exact-length columns. */
+  /** Appends whole columns whose smallest timestamp is `minTime`. */
+  pushAll(timestamps: Float64Array, values: Float64Array, minTime: number): void {
+    this.#reserve(timestamps.length);
+    this.timestamps.set(timestamps, this.length);
+    this.values.set(values, this.length);
+    this.length += timestamps.length;
+    if (minTime < this.minTime) this.minTime = minTime;
+  }
+
+  /** Removes every point and returns them (the buffer starts afresh, so no copy is made). */
   takeAll(): Points {
-    const out = { timestamps: this.timestamps.slice(0, this.length), values: this.values.slice(0, this.length) };
+    const out = { timestamps: this.timestamps.subarray(0, this.length), values: this.values.subarray(0, this.length) };
+    this.timestamps = new Float64Array(64);
+    this.values = new Float64Array(64);
     this.length = 0;
     this.minTime = Infinity;
     return out;
   }
 
-  /** Keeps only the given points (exact-length columns). */
+  /** Keeps only the given sorted points. */
   replace(points: Points): void {
     this.length = 0;
     this.minTime = Infinity;
-    for (let i = 0; i < points.timestamps.length; i++) this.push(points.timestamps[i], points.values[i]);
+    if (points.timestamps.length > 0) this.pushAll(points.timestamps, points.values, points.timestamps[0]);
   }
 
   /** Bytes held, for memory accounting. */
