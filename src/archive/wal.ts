@@ -3,7 +3,7 @@
 // are written and synced together in the next round (group commit), so throughput grows with load.
 //
 // File: wal/<10-digit sequence>.wal, a run of records: u32 payload length · u32 CRC-32 of payload · payload
-import { open, readdir, readFile, truncate, unlink, mkdir, type FileHandle } from "node:fs/promises";
+import { open, readdir, readFile, stat, truncate, unlink, mkdir, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { ArchiveError, ioError } from "./errors.js";
@@ -143,8 +143,10 @@ export async function replayWal(dir: string, sequence: number, onRecord: (payloa
   const file = join(dir, walFileName(sequence));
   let bytes: Uint8Array;
   try {
+    if (!(await stat(file)).isFile()) throw new ArchiveError("CORRUPT_WAL", `${file} is not a regular file`, file);
     bytes = await readFile(file);
   } catch (err) {
+    if (err instanceof ArchiveError) throw err;
     throw ioError(err, "reading WAL", file);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
