@@ -14,7 +14,7 @@ import { ArchiveState, type ArchiveStats } from "./state.js";
 import { checkLayout, type Layout, type PartitionWindow } from "./layout.js";
 import { ArchiveError } from "./errors.js";
 import { normalizeQuery, type Query, type QueryResult, type QueryPlan, type Aggregate } from "../query/query.js";
-import { execute } from "../query/execute.js";
+import { executePartial, finish } from "../query/execute.js";
 import { rawPoints, type SeriesPoints } from "../query/raw.js";
 import { pointsTable, toArrowIPC, toParquet } from "./export.js";
 import { compact, type CompactionReport } from "./maintenance/compact.js";
@@ -261,7 +261,7 @@ export class Archive {
     const q = normalizeQuery(query);
     if (typeof q === "string") throw new ArchiveError("BAD_QUERY", q);
     const { inputs, plan: sources } = await buildInputs(state, q);
-    const result = await execute(q, inputs, state.codec, dryRun);
+    const result = finish(q, [await executePartial(q, inputs, state.codec, dryRun)]);
     const warnings = result.warnings.slice();
     if (sources.quarantinedSkipped > 0) warnings.push(`${sources.quarantinedSkipped} quarantined block(s) left out (see verify())`);
     return {

@@ -6,6 +6,23 @@ import type { Conversion } from "./units.js";
 import { exactQuantile, approxQuantile, emptyIntervals, type Intervals } from "./quantile.js";
 import type { NormalizedQuery } from "./query.js";
 
+/** An accumulator's contents as plain data: posted between threads and merged by the coordinator. */
+export interface AccumulatorState {
+  count: number;
+  sum: number;
+  carry: number;
+  mean: number;
+  m2: number;
+  min: number;
+  max: number;
+  firstTime: number;
+  first: number;
+  lastTime: number;
+  last: number;
+  points: number[];
+  intervals: Intervals;
+}
+
 export class Accumulator {
   count = 0;
   #sum = 0;
@@ -24,6 +41,51 @@ export class Accumulator {
 
   constructor(keepPoints: boolean) {
     this.#keepPoints = keepPoints;
+  }
+
+  /** The contents as plain data. */
+  state(): AccumulatorState {
+    return {
+      count: this.count,
+      sum: this.#sum,
+      carry: this.#carry,
+      mean: this.#mean,
+      m2: this.#m2,
+      min: this.min,
+      max: this.max,
+      firstTime: this.firstTime,
+      first: this.first,
+      lastTime: this.lastTime,
+      last: this.last,
+      points: this.#points,
+      intervals: this.#intervals,
+    };
+  }
+
+  /** Merges another accumulator's state (another partition's part of the same bucket). */
+  merge(o: AccumulatorState): void {
+    if (o.count === 0) return;
+    const total = this.count + o.count;
+    const d = o.mean - this.#mean;
+    this.#mean += (d * o.count) / total;
+    this.#m2 += o.m2 + (d * d * this.count * o.count) / total;
+    this.count = total;
+    this.#addSum(o.sum);
+    this.#addSum(o.carry);
+    if (o.min < this.min) this.min = o.min;
+    if (o.max > this.max) this.max = o.max;
+    if (o.firstTime < this.firstTime) {
+      this.firstTime = o.firstTime;
+      this.first = o.first;
+    }
+    if (o.lastTime >= this.lastTime) {
+      this.lastTime = o.lastTime;
+      this.last = o.last;
+    }
+    for (const v of o.points) this.#points.push(v);
+    this.#intervals.lo.push(...o.intervals.lo);
+    this.#intervals.hi.push(...o.intervals.hi);
+    this.#intervals.count.push(...o.intervals.count);
   }
 
   #addSum(x: number): void {

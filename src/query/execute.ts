@@ -3,18 +3,37 @@
 // step bucket, all finite, under one channel version, is answered from its header; the rest are
 // decoded and only their points in range count. A dry run counts the same decisions without reading.
 import type { Codec } from "../codec/index.js";
-import { Accumulator } from "./accumulator.js";
+import { Accumulator, type AccumulatorState } from "./accumulator.js";
 import { sortLastWriteWins, concatPoints, type Points } from "./merge.js";
 import { bucketStart, bucketEnd, type NormalizedQuery, type QueryGroup, type QueryPlan, type VersionBoundary } from "./query.js";
 import type { BlockSource, SeriesInput, SeriesVersion } from "./source.js";
 import { conversion, IDENTITY, type Conversion } from "./units.js";
+
+type ExecutionPlan = Pick<QueryPlan, "series" | "blocksInRange" | "blocksFromHeaders" | "blocksDecoded" | "pointsDecoded" | "memoryPoints">;
+
+/** One group's buckets before finishing: mergeable with other partitions' parts. */
+export interface PartialGroup {
+  id: string;
+  key: Record<string, string>;
+  series: number;
+  buckets: [start: number, state: AccumulatorState][];
+}
+
+/** What one archive (partition) contributes to a query; plain data, so it can cross threads. */
+export interface PartialExecution {
+  groups: PartialGroup[];
+  unit?: string;
+  versions: VersionBoundary[];
+  warnings: string[];
+  plan: ExecutionPlan;
+}
 
 export interface Execution {
   groups: QueryGroup[];
   unit?: string;
   versions: VersionBoundary[];
   warnings: string[];
-  plan: Pick<QueryPlan, "series" | "blocksInRange" | "blocksFromHeaders" | "blocksDecoded" | "pointsDecoded" | "memoryPoints">;
+  plan: ExecutionPlan;
 }
 
 interface Cluster {
@@ -57,7 +76,8 @@ function versionAt(versions: readonly SeriesVersion[], t: number): SeriesVersion
   return found;
 }
 
-export async function execute(q: NormalizedQuery, inputs: readonly SeriesInput[], codec: Codec, dryRun: boolean): Promise<Execution> {
+/** Aggregates `inputs` into mergeable per-group, per-bucket states. */
+export async function executePartial(q: NormalizedQuery, inputs: readonly SeriesInput[], codec: Codec, dryRun: boolean): Promise<PartialExecution> {
   const plan = { series: inputs.length, blocksInRange: 0, blocksFromHeaders: 0, blocksDecoded: 0, pointsDecoded: 0, memoryPoints: 0 };
   const warnings: string[] = [];
   const versions: VersionBoundary[] = [];
@@ -135,6 +155,38 @@ export async function execute(q: NormalizedQuery, inputs: readonly SeriesInput[]
     }
   }
 
+  const partial: PartialGroup[] = [...groups.entries()].map(([id, g]) => ({
+    id,
+    key: g.key,
+    series: g.series,
+    buckets: [...g.buckets.entries()].map(([start, acc]) => [start, acc.state()]),
+  }));
+  return { groups: partial, unit, versions, warnings, plan };
+}
+
+/** Merges the parts of several archives (or one) into the query's answer. */
+export function finish(q: NormalizedQuery, parts: readonly PartialExecution[]): Execution {
+  const keepPoints = q.quantiles.length > 0;
+  const groups = new Map<string, { key: Record<string, string>; series: number; buckets: Map<number, Accumulator> }>();
+  const plan: ExecutionPlan = { series: 0, blocksInRange: 0, blocksFromHeaders: 0, blocksDecoded: 0, pointsDecoded: 0, memoryPoints: 0 };
+  const warnings: string[] = [];
+  const units = new Set<string>();
+  for (const part of parts) {
+    for (const k of Object.keys(plan) as (keyof ExecutionPlan)[]) plan[k] += part.plan[k];
+    warnings.push(...part.warnings);
+    if (part.unit !== undefined) units.add(part.unit);
+    for (const pg of part.groups) {
+      let g = groups.get(pg.id);
+      if (!g) groups.set(pg.id, (g = { key: pg.key, series: 0, buckets: new Map() }));
+      g.series += pg.series;
+      for (const [start, state] of pg.buckets) {
+        let acc = g.buckets.get(start);
+        if (!acc) g.buckets.set(start, (acc = new Accumulator(keepPoints)));
+        acc.merge(state);
+      }
+    }
+  }
+  if (units.size > 1) warnings.push(`partitions answered in different units (${[...units].join(", ")}): name a unit in the query`);
   const out: QueryGroup[] = [];
   for (const g of groups.values()) {
     const rows = [...g.buckets.entries()]
@@ -143,5 +195,5 @@ export async function execute(q: NormalizedQuery, inputs: readonly SeriesInput[]
       .map(([start, acc]) => ({ start, end: bucketEnd(q, start), ...acc.result(q) }));
     out.push({ key: g.key, series: g.series, rows });
   }
-  return { groups: out, unit, versions, warnings, plan };
+  return { groups: out, unit: [...units][0], versions: parts.flatMap((p) => p.versions), warnings, plan };
 }
