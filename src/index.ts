@@ -10,6 +10,8 @@ export type { ArchiveStats } from "./archive/state.js";
 export type { Layout, PartitionWindow } from "./archive/layout.js";
 export type { Registry, DeviceInfo, ChannelVersion, ValueType } from "./archive/registry.js";
 export type { Query, QueryResult, QueryRow, QueryGroup, QueryPlan, Aggregate, VersionBoundary } from "./query/query.js";
+export { finishQuery } from "./query/finish.js";
+export type { QueryPart } from "./query/finish.js";
 export type { CompactionReport } from "./archive/maintenance/compact.js";
 export type { RetentionReport } from "./archive/maintenance/retention.js";
 export type { IntegrityReport, IntegrityProblem } from "./archive/maintenance/verify.js";

@@ -14,7 +14,8 @@ import { ArchiveState, type ArchiveStats } from "./state.js";
 import { checkLayout, type Layout, type PartitionWindow } from "./layout.js";
 import { ArchiveError } from "./errors.js";
 import { normalizeQuery, type Query, type QueryResult, type QueryPlan, type Aggregate } from "../query/query.js";
-import { executePartial, finish } from "../query/execute.js";
+import { executePartial } from "../query/execute.js";
+import { finishQuery, type QueryPart } from "../query/finish.js";
 import { rawPoints, type SeriesPoints } from "../query/raw.js";
 import { pointsTable, toArrowIPC, toParquet } from "./export.js";
 import { compact, type CompactionReport } from "./maintenance/compact.js";
@@ -256,21 +257,22 @@ export class Archive {
       });
   }
 
-  async #run(query: Query, dryRun: boolean): Promise<QueryResult> {
+  /**
+   * This archive's mergeable part of a query (plain data, so it can cross threads): a coordinator
+   * holding several archives (one per partition) merges the parts with `finishQuery`.
+   */
+  async queryPart(query: Query, dryRun = false): Promise<QueryPart> {
     const state = this.#live();
     const q = normalizeQuery(query);
     if (typeof q === "string") throw new ArchiveError("BAD_QUERY", q);
     const { inputs, plan: sources } = await buildInputs(state, q);
-    const result = finish(q, [await executePartial(q, inputs, state.codec, dryRun)]);
-    const warnings = result.warnings.slice();
-    if (sources.quarantinedSkipped > 0) warnings.push(`${sources.quarantinedSkipped} quarantined block(s) left out (see verify())`);
-    return {
-      groups: result.groups,
-      unit: result.unit,
-      versions: result.versions,
-      warnings,
-      plan: { ...sources, ...result.plan },
-    };
+    const part = await executePartial(q, inputs, state.codec, dryRun);
+    if (sources.quarantinedSkipped > 0) part.warnings.push(`${sources.quarantinedSkipped} quarantined block(s) left out (see verify())`);
+    return { ...part, sources };
+  }
+
+  async #run(query: Query, dryRun: boolean): Promise<QueryResult> {
+    return finishQuery(query, [await this.queryPart(query, dryRun)]);
   }
 
   #live(): ArchiveState {

@@ -8,6 +8,7 @@ import type { ArchiveState, CatalogBlock, SealedBlock } from "./state.js";
 import type { NormalizedQuery } from "../query/query.js";
 import { globToRegExp } from "../query/query.js";
 import type { BlockSource, SeriesInput } from "../query/source.js";
+import type { SourcePlan } from "../query/finish.js";
 
 /** The index of a segment, by series (cached). */
 export function segmentIndex(state: ArchiveState, file: string): Promise<Map<string, CatalogBlock[]>> {
@@ -60,13 +61,6 @@ function groupKey(q: NormalizedQuery, s: SelectedSeries): Record<string, string>
   return { [by]: s.tags[by] ?? "" };
 }
 
-/** What the catalog did to build a query's inputs. */
-export interface SourcePlan {
-  partitionsInRange: number;
-  partitionsOpened: number;
-  segmentsRead: number;
-  quarantinedSkipped: number;
-}
 
 function memoryBlock(b: SealedBlock): BlockSource {
   return { summary: b.summary, sequence: b.sequence, read: async () => b.block };

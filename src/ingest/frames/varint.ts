@@ -1,0 +1,133 @@
+// Unsigned LEB128 varints and zigzag as binary frames use them: writers that append into a buffer the
+// caller owns, and a cursor that reads with bounds checked and turns every malformed byte into a
+// FrameError. JS numbers are exact to 2^53, so values past that take the BigInt path.
+import { FrameError } from "./errors.js";
+
+/** @internal 2^53 − 1: the largest varint read as a number. */
+export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** @internal A u64 varint is at most 10 bytes. */
+export const MAX_VARINT_BYTES = 10;
+
+/** @internal Bytes the varint of `v` (0 ≤ v ≤ 2^53 − 1, integral) takes. */
+export function varintSize(v: number): number {
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  let n = 4;
+  v = Math.floor(v / 0x10000000);
+  while (v > 0) {
+    n++;
+    v = Math.floor(v / 128);
+  }
+  return n;
+}
+
+/** @internal Writes the varint of `v` (0 ≤ v ≤ 2^53 − 1, integral) at `at`; returns the new end. */
+export function putVarint(buf: Uint8Array, at: number, v: number): number {
+  while (v > 0x7fffffff) {
+    buf[at++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  while (v > 0x7f) {
+    buf[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[at++] = v;
+  return at;
+}
+
+/** @internal Writes the varint of a u64 held in a BigInt; returns the new end. */
+export function putVarintBig(buf: Uint8Array, at: number, v: bigint): number {
+  while (v > 0x7fn) {
+    buf[at++] = Number(v & 0x7fn) | 0x80;
+    v >>= 7n;
+  }
+  buf[at++] = Number(v);
+  return at;
+}
+
+/** @internal zigzag of an integer with |v| ≤ 2^52, so the result stays exact. */
+export function zigzag(v: number): number {
+  return v >= 0 ? v * 2 : -v * 2 - 1;
+}
+
+/** @internal Reads a binary frame front to back; every read checks the bounds. */
+export class ByteCursor {
+  readonly bytes: Uint8Array;
+  readonly end: number;
+  pos: number;
+
+  constructor(bytes: Uint8Array, pos = 0) {
+    this.bytes = bytes;
+    this.end = bytes.length;
+    this.pos = pos;
+  }
+
+  /** Bytes left. */
+  get left(): number {
+    return this.end - this.pos;
+  }
+
+  /** Throws TRUNCATED unless `n` more bytes are there. */
+  need(n: number, what: string): void {
+    if (n > this.end - this.pos) {
+      throw new FrameError("TRUNCATED", `${what} needs ${n} bytes at byte ${this.pos} but the frame ends at ${this.end}`, this.pos);
+    }
+  }
+
+  u8(what: string): number {
+    this.need(1, what);
+    return this.bytes[this.pos++];
+  }
+
+  /** A varint up to 2^53 − 1; larger ones are TOO_LARGE, malformed ones BAD_VARINT. */
+  varint(what: string): number {
+    const start = this.pos;
+    const { bytes, end } = this;
+    let v = 0;
+    let scale = 1;
+    for (let p = start; p < end && p - start < 8; p++) {
+      const b = bytes[p];
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        if (v > MAX_SAFE) break;
+        this.pos = p + 1;
+        return v;
+      }
+      scale *= 128;
+    }
+    // Longer than 8 bytes, past 2^53, or cut off: find out which for the message.
+    const big = this.varintBig(what);
+    throw new FrameError("TOO_LARGE", `${what} at byte ${start} is ${big}, more than 2^53 − 1`, start);
+  }
+
+  /** A full u64 varint as a BigInt (the slow path for timestamps far apart). */
+  varintBig(what: string): bigint {
+    const start = this.pos;
+    const { bytes, end } = this;
+    let v = 0n;
+    for (let k = 0; k < MAX_VARINT_BYTES; k++) {
+      const p = start + k;
+      if (p >= end) {
+        throw new FrameError("TRUNCATED", `${what} at byte ${start} runs past the end of the frame (${end} bytes)`, start);
+      }
+      const b = bytes[p];
+      if (k === MAX_VARINT_BYTES - 1 && b > 1) break;
+      v |= BigInt(b & 0x7f) << BigInt(7 * k);
+      if (b < 0x80) {
+        this.pos = p + 1;
+        return v;
+      }
+    }
+    throw new FrameError("BAD_VARINT", `${what} at byte ${start} is not a varint: more than 64 bits`, start);
+  }
+
+  /** A view of the next `n` bytes (no copy). */
+  view(n: number, what: string): Uint8Array {
+    this.need(n, what);
+    const at = this.pos;
+    this.pos += n;
+    return this.bytes.subarray(at, at + n);
+  }
+}
