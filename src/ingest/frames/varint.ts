@@ -99,6 +99,7 @@ export class ByteCursor {
     }
     // Longer than 8 bytes, past 2^53, or cut off: find out which for the message.
     const big = this.varintBig(what);
+    if (big <= BigInt(MAX_SAFE)) return Number(big); // an overlong encoding of a small value
     throw new FrameError("TOO_LARGE", `${what} at byte ${start} is ${big}, more than 2^53 − 1`, start);
   }
 

@@ -1,0 +1,135 @@
+// iotpipe's configuration: one JSON file (optional) over built-in defaults, then environment overrides
+// (IOTPIPE_PORT, IOTPIPE_DATA_DIR, IOTPIPE_WORKERS, IOTPIPE_PARTITIONS, IOTPIPE_REDIS_URL). Checked once
+// at start-up; every module takes its part of it as data.
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+
+/** A device token: what it may send, for which tenant. */
+export interface TokenGrant {
+  tenant: string;
+  /** Device ids or glob patterns the token may send for ("*" for a gateway of the whole tenant). */
+  devices: string[];
+}
+
+export interface Limits {
+  /** Largest WebSocket message or HTTP body (bytes). */
+  maxFrameBytes: number;
+  maxReadingsPerFrame: number;
+  /** Readings per second one device may send (token bucket, burst of one second). */
+  perDeviceRate: number;
+  /** Bytes of frames a connection may have in flight (decoded, not yet acknowledged) before it is paused. */
+  connectionInFlightBytes: number;
+  /** Bytes in flight across all connections before new frames are answered with retry-after. */
+  globalInFlightBytes: number;
+  /** New connections accepted per second; more are refused with 503 and Retry-After. */
+  acceptPerSecond: number;
+  /** Unacknowledged outgoing bytes (a client that never reads acks) before the connection is closed. */
+  maxBackpressureBytes: number;
+  /** Seconds without traffic before a connection is closed (slowloris). */
+  idleTimeoutSeconds: number;
+}
+
+export interface Validation {
+  /** How far (µs) a reading may be ahead of the server clock. */
+  futureSkew: number;
+  /** How far back (µs) a reading may be. */
+  backfillLimit: number;
+  /** NaN and ±∞: "reject" (default) or "keep". */
+  nonFinite: "reject" | "keep";
+  /** Devices missing from the registry file: "accept" (default) or "reject". */
+  unknownDevices: "accept" | "reject";
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  region: string;
+  partitions: number;
+  workers: number;
+  /** Redis URL for scale-out mode; absent: the in-process bus. */
+  redisUrl?: string;
+  /** Device registry file (JSON) with tags, tiers and channel specs; optional. */
+  registryFile?: string;
+  /** Tokens; when empty, authentication is off (the embedded default, bound to 127.0.0.1). */
+  tokens: Record<string, TokenGrant>;
+  limits: Limits;
+  validation: Validation;
+}
+
+export const DEFAULT_CONFIG: Config = {
+  host: "127.0.0.1",
+  port: 8080,
+  dataDir: "./iotpipe-data",
+  region: "local",
+  partitions: 8,
+  workers: Math.max(1, availableParallelism() - 1),
+  tokens: {},
+  limits: {
+    maxFrameBytes: 1 << 20,
+    maxReadingsPerFrame: 50_000,
+    perDeviceRate: 10_000,
+    connectionInFlightBytes: 4 << 20,
+    globalInFlightBytes: 256 << 20,
+    acceptPerSecond: 5_000,
+    maxBackpressureBytes: 1 << 20,
+    idleTimeoutSeconds: 120,
+  },
+  validation: {
+    futureSkew: 5 * 60e6,
+    backfillLimit: 365 * 86_400e6,
+    nonFinite: "reject",
+    unknownDevices: "accept",
+  },
+};
+
+/** Why a configuration was refused. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function positiveInt(name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new ConfigError(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Checks a configuration; throws ConfigError naming the first bad field. */
+export function checkConfig(c: Config): Config {
+  if (typeof c.host !== "string" || c.host === "") throw new ConfigError("host must be a non-empty string");
+  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new ConfigError(`port must be 0..65535, got ${c.port}`);
+  positiveInt("partitions", c.partitions);
+  positiveInt("workers", c.workers);
+  for (const [k, v] of Object.entries(c.limits)) positiveInt(`limits.${k}`, v);
+  if (!["reject", "keep"].includes(c.validation.nonFinite)) throw new ConfigError("validation.nonFinite must be reject or keep");
+  if (!["accept", "reject"].includes(c.validation.unknownDevices)) throw new ConfigError("validation.unknownDevices must be accept or reject");
+  for (const [token, grant] of Object.entries(c.tokens)) {
+    if (typeof grant?.tenant !== "string" || !Array.isArray(grant.devices)) throw new ConfigError(`tokens.${token.slice(0, 4)}… needs tenant and devices`);
+  }
+  return c;
+}
+
+/** Defaults, overlaid with a config file (if given) and then the environment. */
+export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  let fromFile: Partial<Config> = {};
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, "utf8"));
+    } catch (err) {
+      throw new ConfigError(`cannot read config ${file}: ${(err as Error).message}`);
+    }
+  }
+  const c: Config = {
+    ...DEFAULT_CONFIG,
+    ...fromFile,
+    ...overrides,
+    limits: { ...DEFAULT_CONFIG.limits, ...fromFile.limits, ...overrides.limits },
+    validation: { ...DEFAULT_CONFIG.validation, ...fromFile.validation, ...overrides.validation },
+    tokens: { ...DEFAULT_CONFIG.tokens, ...fromFile.tokens, ...overrides.tokens },
+  };
+  if (env.IOTPIPE_PORT) c.port = Number(env.IOTPIPE_PORT);
+  if (env.IOTPIPE_DATA_DIR) c.dataDir = env.IOTPIPE_DATA_DIR;
+  if (env.IOTPIPE_WORKERS) c.workers = Number(env.IOTPIPE_WORKERS);
+  if (env.IOTPIPE_PARTITIONS) c.partitions = Number(env.IOTPIPE_PARTITIONS);
+  if (env.IOTPIPE_REDIS_URL) c.redisUrl = env.IOTPIPE_REDIS_URL;
+  return checkConfig(c);
+}

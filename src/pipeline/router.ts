@@ -1,0 +1,60 @@
+// Triage: each reading's partition (hash of its device, so one series always lands on one partition
+// and one writer) and lane (critical readings first, then the device's tier). Splits a batch into one
+// batch per (partition, lane); dictionaries are shared, not rebuilt.
+import { seriesHash } from "../archive/series-key.js";
+import { FLAG_CRITICAL, type FlaggedColumns } from "../ingest/batch-builder.js";
+import type { DeviceRegistry } from "../ingest/devices.js";
+import type { Lane, StreamId } from "./bus.js";
+
+/** The partition of a device: FNV-1a of its id modulo the partition count (part of the layout). */
+export function partitionOf(device: string, partitions: number): number {
+  return seriesHash(device) % partitions;
+}
+
+/** Splits `cols` into batches by (partition, lane). */
+export function route(cols: FlaggedColumns, partitions: number, region: string, registry: DeviceRegistry): { stream: StreamId; batch: FlaggedColumns }[] {
+  const n = cols.timestamps.length;
+  const devicePartition = cols.devices.map((d) => partitionOf(d, partitions));
+  const deviceLane: Lane[] = cols.devices.map((d) => registry.get(d)?.tier ?? "standard");
+  const target = new Uint32Array(n);
+  const laneIds = new Map<string, number>();
+  const streams: StreamId[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const d = cols.device[i];
+    const lane: Lane = cols.flags[i] & FLAG_CRITICAL ? "critical" : deviceLane[d];
+    const key = `${devicePartition[d]}/${lane}`;
+    let id = laneIds.get(key);
+    if (id === undefined) {
+      laneIds.set(key, (id = streams.push({ region, partition: devicePartition[d], lane }) - 1));
+      counts.push(0);
+    }
+    target[i] = id;
+    counts[id]++;
+  }
+  if (streams.length === 1) return [{ stream: streams[0], batch: cols }];
+  const out = streams.map((stream, id) => ({
+    stream,
+    batch: {
+      devices: cols.devices,
+      channels: cols.channels,
+      device: new Uint32Array(counts[id]),
+      channel: new Uint32Array(counts[id]),
+      timestamps: new Float64Array(counts[id]),
+      values: new Float64Array(counts[id]),
+      flags: new Uint8Array(counts[id]),
+    } as FlaggedColumns,
+  }));
+  const fill = new Uint32Array(streams.length);
+  for (let i = 0; i < n; i++) {
+    const id = target[i];
+    const b = out[id].batch;
+    const j = fill[id]++;
+    b.device[j] = cols.device[i];
+    b.channel[j] = cols.channel[i];
+    b.timestamps[j] = cols.timestamps[i];
+    b.values[j] = cols.values[i];
+    b.flags[j] = cols.flags[i];
+  }
+  return out;
+}

@@ -1,0 +1,139 @@
+// The worker pool: starts worker threads, gives each a fair share of the partitions, and sends them
+// appends, registry changes and queries (gathering every worker's part and merging it).
+import { Worker } from "node:worker_threads";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { compileCodecModule } from "../codec/index.js";
+import { finishQuery, type QueryPart } from "../query/finish.js";
+import type { Query, QueryResult } from "../query/query.js";
+import type { FlaggedColumns } from "../ingest/batch-builder.js";
+import type { ArchiveOptions } from "../archive/archive.js";
+import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
+
+/** An error a worker reported, with the archive's code when it had one. */
+export class WorkerError extends Error {
+  override readonly name = "WorkerError";
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** The compiled entry of the worker thread: beside this file in dist/, or dist/ when running from src/. */
+function workerEntry(): URL {
+  const beside = new URL("./worker-thread.js", import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  return new URL("../../dist/workers/worker-thread.js", import.meta.url);
+}
+
+type Done = Extract<FromWorker, { type: "done" }>;
+type Request = ToWorker extends infer T ? (T extends unknown ? Omit<T, "id"> : never) : never;
+
+class WorkerHandle {
+  readonly worker: Worker;
+  readonly partitions: number[];
+  #next = 1;
+  readonly #waiting = new Map<number, (m: Done) => void>();
+
+  constructor(worker: Worker, partitions: number[]) {
+    this.worker = worker;
+    this.partitions = partitions;
+    worker.on("message", (m: FromWorker) => {
+      if (m.type !== "done") return;
+      const w = this.#waiting.get(m.id);
+      this.#waiting.delete(m.id);
+      w?.(m);
+    });
+  }
+
+  call(message: Request): Promise<Done> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, (m) => (m.error ? reject(new WorkerError(m.error.message, m.error.code)) : resolve(m)));
+      this.worker.postMessage({ ...message, id });
+    });
+  }
+
+  failAll(err: Error): void {
+    const waiting = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const w of waiting) w({ type: "done", id: 0, error: { message: err.message } });
+  }
+}
+
+export interface PoolOptions {
+  dataDir: string;
+  partitions: number;
+  workers: number;
+  archive?: Omit<ArchiveOptions, "codec">;
+}
+
+export class WorkerPool {
+  readonly #handles: WorkerHandle[];
+  readonly #owner: WorkerHandle[];
+
+  private constructor(handles: WorkerHandle[], partitions: number) {
+    this.#handles = handles;
+    this.#owner = new Array(partitions);
+    for (const h of handles) for (const p of h.partitions) this.#owner[p] = h;
+  }
+
+  /** Starts the workers; resolves once every one has opened (and replayed) its archives. */
+  static async start(options: PoolOptions): Promise<WorkerPool> {
+    const codecModule = await compileCodecModule();
+    const count = Math.min(options.workers, options.partitions);
+    const handles: WorkerHandle[] = [];
+    for (let w = 0; w < count; w++) {
+      const partitions: number[] = [];
+      for (let p = w; p < options.partitions; p += count) partitions.push(p);
+      const init: WorkerInit = { dataDir: options.dataDir, partitions, archive: options.archive ?? {}, codecModule };
+      const worker = new Worker(workerEntry(), { workerData: init });
+      await new Promise<void>((resolve, reject) => {
+        worker.once("message", (m: FromWorker) => (m.type === "ready" ? resolve() : reject(new Error("BUG: worker spoke before ready"))));
+        worker.once("error", reject);
+      });
+      const handle = new WorkerHandle(worker, partitions);
+      worker.on("error", (err) => handle.failAll(err));
+      handles.push(handle);
+    }
+    return new WorkerPool(handles, options.partitions);
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.#handles.length;
+  }
+
+  /** Partitions owned by worker `index`. */
+  partitionsOf(index: number): readonly number[] {
+    return this.#handles[index].partitions;
+  }
+
+  /** Appends a batch to a partition's archive; resolves once it is durable. */
+  async append(partition: number, batch: FlaggedColumns): Promise<number> {
+    return (await this.#owner[partition].call({ type: "append", partition, batch })).points ?? 0;
+  }
+
+  /** Sets a device's tags in the archive of the partition that holds it. */
+  async defineDevice(partition: number, device: string, tags: Record<string, string>): Promise<void> {
+    await this.#owner[partition].call({ type: "define", partition, device, tags });
+  }
+
+  /** Runs a query on every partition and merges the parts. */
+  async query(query: Query, dryRun = false): Promise<QueryResult> {
+    const answers = await Promise.all(this.#handles.map((h) => h.call({ type: "query", query, dryRun })));
+    const parts: QueryPart[] = answers.flatMap((a) => a.parts ?? []);
+    return finishQuery(query, parts);
+  }
+
+  async checkpoint(): Promise<void> {
+    await Promise.all(this.#handles.map((h) => h.call({ type: "checkpoint" })));
+  }
+
+  /** Checkpoints and closes every archive, then stops the threads. */
+  async close(): Promise<void> {
+    await Promise.all(this.#handles.map((h) => h.call({ type: "close" })));
+    await Promise.all(this.#handles.map((h) => h.worker.terminate()));
+  }
+}

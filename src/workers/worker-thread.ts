@@ -1,0 +1,59 @@
+// A worker thread: owns whole partitions, one archive directory each (single writer per series),
+// appends the batches the dispatcher hands it and answers its part of queries.
+import { parentPort, workerData } from "node:worker_threads";
+import { join } from "node:path";
+import { Archive } from "../archive/archive.js";
+import { createCodec } from "../codec/index.js";
+import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
+
+/** Directory of a partition's archive. */
+export function partitionDir(dataDir: string, partition: number): string {
+  return join(dataDir, `p${String(partition).padStart(3, "0")}`);
+}
+
+async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Promise<void> {
+  const codec = await createCodec({ module: init.codecModule });
+  const archives = new Map<number, Archive>();
+  for (const p of init.partitions) archives.set(p, await Archive.open(partitionDir(init.dataDir, p), { ...init.archive, codec }));
+  const reply = (m: FromWorker) => port.postMessage(m);
+  const archive = (p: number) => {
+    const a = archives.get(p);
+    if (!a) throw new Error(`BUG: partition ${p} is not owned by this worker`);
+    return a;
+  };
+  port.on("message", async (m: ToWorker) => {
+    try {
+      switch (m.type) {
+        case "append": {
+          const { points } = await archive(m.partition).append(m.batch);
+          reply({ type: "done", id: m.id, points });
+          break;
+        }
+        case "query": {
+          const parts = await Promise.all([...archives.values()].map((a) => a.queryPart(m.query, m.dryRun)));
+          reply({ type: "done", id: m.id, parts });
+          break;
+        }
+        case "define":
+          await archive(m.partition).defineDevice(m.device, m.tags);
+          reply({ type: "done", id: m.id });
+          break;
+        case "checkpoint":
+          await Promise.all([...archives.values()].map((a) => a.checkpoint()));
+          reply({ type: "done", id: m.id });
+          break;
+        case "close":
+          await Promise.all([...archives.values()].map((a) => a.close()));
+          reply({ type: "done", id: m.id });
+          port.close();
+          break;
+      }
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      reply({ type: "done", id: m.id, error: { code: e.code, message: e.message } });
+    }
+  });
+  reply({ type: "ready" });
+}
+
+if (parentPort) await main(parentPort, workerData as WorkerInit);
