@@ -106,15 +106,30 @@ export function valueStats(vals: usize, n: i32, withSketch: bool): void {
   vMin = vlo;
   vMax = vhi;
   vSum = f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1) + (f64x2.extract_lane(carry, 0) + f64x2.extract_lane(carry, 1));
+  // A lane that overflowed leaves ∞ − ∞ in the correction: sum again in a scaled range instead.
+  if (!isFinite(vSum)) vSum = scaledSum(vals, n);
   const mean = vSum / <f64>finite;
   vM2 = spread(vals, n, mean, vlo, vhi, withSketch);
+}
+
+/** The sum of the finite values computed as 2^64 · Σ(x · 2^-64): right even when partial sums overflow. */
+function scaledSum(vals: usize, n: i32): f64 {
+  const down: f64 = 5.421010862427522e-20; // 2^-64
+  let sum: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const bits = load<u64>(vals + (<usize>i << 3));
+    if ((bits & EXPONENT) != EXPONENT) sum += reinterpret<f64>(bits) * down;
+  }
+  return sum * 18446744073709551616.0;
 }
 
 /** Second pass: Σ(x − mean)² over finite values, and the sketch when asked. */
 function spread(vals: usize, n: i32, mean: f64, lo: f64, hi: f64, withSketch: bool): f64 {
   // Halves keep the range finite when min and max are far apart.
   const halfRange = hi * 0.5 - lo * 0.5;
-  const perBucket = f64x2.splat(halfRange > 0 ? <f64>SKETCH_BUCKETS / halfRange : 0);
+  // Divide, then scale: B / halfRange would overflow for ranges under ~1e-307.
+  const range = f64x2.splat(halfRange > 0 ? halfRange : Infinity);
+  const buckets = f64x2.splat(<f64>SKETCH_BUCKETS);
   const loHalf = f64x2.splat(lo * 0.5);
   const half = f64x2.splat(0.5);
   const meanV = f64x2.splat(mean);
@@ -133,7 +148,7 @@ function spread(vals: usize, n: i32, mean: f64, lo: f64, hi: f64, withSketch: bo
     const d = f64x2.sub(v128.bitselect(x, meanV, fin), meanV);
     m2 = f64x2.add(m2, f64x2.mul(d, d));
     if (withSketch) {
-      const scaled = f64x2.mul(f64x2.sub(f64x2.mul(x, half), loHalf), perBucket);
+      const scaled = f64x2.mul(f64x2.div(f64x2.sub(f64x2.mul(x, half), loHalf), range), buckets);
       const b = i32x4.max_s(i32x4.min_s(i32x4.trunc_sat_f64x2_s_zero(scaled), top), zero);
       const s0 = halves + (<usize>i32x4.extract_lane(b, 0) << 2);
       const s1 = odd + (<usize>i32x4.extract_lane(b, 1) << 2);

@@ -71,8 +71,12 @@ export function parseSummary(block: Uint8Array, blockLength: number): BlockSumma
         if (byte < 0x80) break;
         shift += 7;
       }
+      if (v > 0xffffffff) throw new CodecError("CORRUPT_STREAM", `sketch bucket ${k} holds ${v}, more than a block can`, p);
       counts[k] = v;
     }
+    const total = counts.reduce((sum, c) => sum + c, 0);
+    const finite = view.getUint32(HEADER.finiteCount, true);
+    if (total !== finite) throw new CodecError("CORRUPT_STREAM", `sketch counts add up to ${total}, the header says ${finite} finite values`, HEADER.fixedBytes);
     sketch = { min, max, counts };
   }
   return {
