@@ -5,25 +5,28 @@ import type { DeviceRegistry } from "./devices.js";
 import type { Validation } from "../config.js";
 
 /** Why validation refused a reading. */
-export type ValidationReason = "bad_value" | "future_timestamp" | "too_old" | "unknown_device" | "out_of_range" | "unauthorized_device";
+export type ValidationReason = "bad_value" | "future_timestamp" | "too_old" | "unknown_device" | "out_of_range" | "unauthorized_device" | "rate_limited";
 
 export interface ValidationRejection {
   index: number;
   reason: ValidationReason;
 }
 
-/** Keeps the readings that pass, flags critical ones, and lists the refused ones by index. */
+/**
+ * Keeps the readings that pass, flags critical ones, and lists the refused ones by index. `gate`
+ * refuses a whole device (not authorised for this token, over its rate) before any other check.
+ */
 export function validate(
   cols: FlaggedColumns,
   registry: DeviceRegistry,
   rules: Validation,
   now: number,
-  mayWrite: (device: string) => boolean,
+  gate: (device: string) => ValidationReason | undefined,
 ): { kept: FlaggedColumns; rejected: ValidationRejection[] } {
   const n = cols.timestamps.length;
   const rejected: ValidationRejection[] = [];
   const keep = new Uint8Array(n);
-  const allowed = cols.devices.map((d) => mayWrite(d));
+  const gated = cols.devices.map((d) => gate(d));
   const known = cols.devices.map((d) => rules.unknownDevices === "accept" || registry.has(d));
   const specs = cols.devices.map((d) => registry.get(d)?.channels);
   let kept = 0;
@@ -32,7 +35,7 @@ export function validate(
     const v = cols.values[i];
     const t = cols.timestamps[i];
     let reason: ValidationReason | undefined;
-    if (!allowed[d]) reason = "unauthorized_device";
+    if (gated[d]) reason = gated[d];
     else if (!known[d]) reason = "unknown_device";
     else if (!Number.isFinite(v) && rules.nonFinite === "reject") reason = "bad_value";
     else if (t > now + rules.futureSkew) reason = "future_timestamp";

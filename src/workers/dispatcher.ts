@@ -1,10 +1,12 @@
 // Embedded mode's consumers: one loop per worker reads its partitions' streams from the bus (lanes in
 // priority order: critical first), hands each batch to the worker, and acks it once the worker's
 // archive holds it durably. Batches a worker could not store stay unacked and are retried.
-import { LANES, type Bus, type StreamId } from "../pipeline/bus.js";
+import { LANES, type Bus, type BusEntry, type StreamId } from "../pipeline/bus.js";
 import type { WorkerPool } from "./pool.js";
 
 export const ARCHIVER_GROUP = "archivers";
+/** Batches one worker loop has handed over and not yet seen stored. */
+const MAX_IN_FLIGHT = 256;
 
 export interface DispatcherStats {
   batches: number;
@@ -27,26 +29,35 @@ export class Dispatcher {
 
   async #loop(bus: Bus, pool: WorkerPool, name: string, streams: StreamId[], retryAfterMs: number): Promise<void> {
     const consumer = { group: ARCHIVER_GROUP, name };
+    const inFlight = new Set<Promise<void>>();
     let sinceRetry = Date.now();
     while (this.#running) {
-      let entries = await bus.read(consumer, streams, 64, 100);
+      // Keep reading while earlier batches are being written: the archive's group commit then covers
+      // many batches with one fsync.
+      if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+      let entries = await bus.read(consumer, streams, MAX_IN_FLIGHT - inFlight.size, inFlight.size > 0 ? 1 : 100);
       if (Date.now() - sinceRetry > retryAfterMs) {
         sinceRetry = Date.now();
         for (const s of streams) entries = entries.concat(await bus.claim(consumer, s, retryAfterMs, 64));
       }
-      await Promise.all(
-        entries.map(async (e) => {
-          try {
-            const points = await pool.append(e.stream.partition, e.batch);
-            await bus.ack(ARCHIVER_GROUP, e.stream, [e.id]);
-            this.stats.batches++;
-            this.stats.readings += points;
-          } catch (err) {
-            this.stats.failures++;
-            this.stats.lastError = (err as Error).message;
-          }
-        }),
-      );
+      for (const e of entries) {
+        const task = this.#store(bus, pool, e).finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      }
+      if (entries.length === 0 && inFlight.size > 0) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  }
+
+  async #store(bus: Bus, pool: WorkerPool, e: BusEntry): Promise<void> {
+    try {
+      const points = await pool.append(e.stream.partition, e.batch);
+      await bus.ack(ARCHIVER_GROUP, e.stream, [e.id]);
+      this.stats.batches++;
+      this.stats.readings += points;
+    } catch (err) {
+      this.stats.failures++;
+      this.stats.lastError = (err as Error).message;
     }
   }
 

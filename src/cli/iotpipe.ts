@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// iotpipe's command line: `start` (server + simulated fleet: the main job), `serve`, `simulate`.
+import { parseArgs } from "node:util";
+import { loadConfig, ConfigError } from "../config.js";
+import { startIotpipe } from "../main.js";
+import { Fleet, DEFAULT_FLEET } from "../sim/fleet.js";
+import { NO_CHAOS } from "../sim/chaos.js";
+import { partitionOf } from "../pipeline/router.js";
+import { startStatusLine } from "./status-line.js";
+
+const USAGE = `usage: iotpipe <command> [options]
+  start      serve and run a simulated fleet against it (the embedded default)
+  serve      run the ingest server, workers and archive
+  simulate   run a simulated fleet against a server (--url ws://127.0.0.1:8080/v1/ingest)
+options: --config FILE  --port N  --data DIR  --devices N  --per-connection N  --rate HZ
+         --format binary|json  --seed N  --no-chaos`;
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      port: { type: "string" },
+      data: { type: "string" },
+      url: { type: "string" },
+      devices: { type: "string" },
+      "per-connection": { type: "string" },
+      rate: { type: "string" },
+      format: { type: "string" },
+      seed: { type: "string" },
+      "no-chaos": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !["start", "serve", "simulate"].includes(command)) {
+    console.log(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  const fleetOptions = {
+    ...DEFAULT_FLEET,
+    devices: Number(values.devices ?? DEFAULT_FLEET.devices),
+    devicesPerConnection: Number(values["per-connection"] ?? DEFAULT_FLEET.devicesPerConnection),
+    rateHz: Number(values.rate ?? DEFAULT_FLEET.rateHz),
+    format: (values.format ?? DEFAULT_FLEET.format) as "binary" | "json",
+    seed: Number(values.seed ?? DEFAULT_FLEET.seed),
+    chaos: values["no-chaos"] ? NO_CHAOS : DEFAULT_FLEET.chaos,
+  };
+  const tty = process.stdout.isTTY;
+  const write = (line: string) => (tty ? process.stdout.write(`\r${line}\x1b[K`) : console.log(line));
+
+  if (command === "simulate") {
+    const fleet = new Fleet({ ...fleetOptions, url: values.url ?? "ws://127.0.0.1:8080/v1/ingest" });
+    fleet.start();
+    const timer = setInterval(() => {
+      const s = fleet.stats();
+      write(`sent ${s.readingsSent} | acked ${s.readingsAcked} | pending frames ${s.framesPending} | connected ${s.connected}/${s.connections} | ack p99 ${s.ackP99Ms.toFixed(1)} ms`);
+    }, 1000);
+    process.once("SIGINT", () => {
+      clearInterval(timer);
+      fleet.stop();
+      console.log(`\n${fleet.truth.length} faults injected`);
+      process.exit(0);
+    });
+    return;
+  }
+
+  const overrides: Record<string, unknown> = {};
+  if (values.port) overrides.port = Number(values.port);
+  if (values.data) overrides.dataDir = values.data;
+  const config = loadConfig(values.config, process.env, overrides);
+  const running = await startIotpipe(config);
+  const url = `http://${config.host}:${running.port}`;
+  console.log(`iotpipe listening on ${url}  (WS ${url.replace("http", "ws")}/v1/ingest, POST ${url}/v1/write, metrics ${url}/metrics)`);
+  console.log(`data in ${config.dataDir}: ${config.partitions} partitions on ${running.pool.size} worker thread(s). Ctrl-C flushes and exits.`);
+  let fleet: Fleet | undefined;
+  if (command === "start") {
+    fleet = new Fleet({ ...fleetOptions, url: `ws://${config.host}:${running.port}/v1/ingest` });
+    for (const d of fleet.devices()) await running.pool.defineDevice(partitionOf(d.id, config.partitions), d.id, { zone: d.zone });
+    fleet.start();
+    console.log(`simulated fleet: ${fleetOptions.devices} devices × 4 channels at ${fleetOptions.rateHz} Hz, ${fleetOptions.format} frames, seed ${fleetOptions.seed}`);
+  }
+  const stopStatus = startStatusLine(running, write);
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    stopStatus();
+    fleet?.stop();
+    write("stopping: flushing to the archive …");
+    await running.stop();
+    console.log(`\nstopped; ${running.metrics.readings.total()} readings stored in ${config.dataDir}`);
+    process.exit(0);
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `configuration: ${err.message}` : err);
+  process.exit(1);
+});

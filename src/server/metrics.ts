@@ -1,0 +1,131 @@
+// Counters and gauges the server exposes on /metrics in Prometheus' text format, plus a small
+// latency histogram for acknowledgement times. Names follow Prometheus conventions (iotpipe_*_total).
+
+/** A monotonically increasing count, optionally split by one label. */
+export class Counter {
+  readonly name: string;
+  readonly help: string;
+  readonly #values = new Map<string, number>();
+
+  constructor(name: string, help: string) {
+    this.name = name;
+    this.help = help;
+  }
+
+  inc(by = 1, label = ""): void {
+    this.#values.set(label, (this.#values.get(label) ?? 0) + by);
+  }
+
+  get(label = ""): number {
+    return this.#values.get(label) ?? 0;
+  }
+
+  total(): number {
+    let s = 0;
+    for (const v of this.#values.values()) s += v;
+    return s;
+  }
+
+  render(labelName: string): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    if (this.#values.size === 0) lines.push(`${this.name} 0`);
+    for (const [label, v] of this.#values) lines.push(label ? `${this.name}{${labelName}="${label}"} ${v}` : `${this.name} ${v}`);
+    return lines.join("\n");
+  }
+}
+
+/** Acknowledgement latencies in fixed log-spaced buckets (ms); quantiles by interpolation. */
+export class LatencyHistogram {
+  static readonly BOUNDS = [0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, Infinity];
+  readonly name: string;
+  readonly #counts = new Array<number>(LatencyHistogram.BOUNDS.length).fill(0);
+  #sum = 0;
+  #n = 0;
+  /** Counts since the last window() call, for the live status line. */
+  #window = new Array<number>(LatencyHistogram.BOUNDS.length).fill(0);
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  observe(ms: number): void {
+    let i = 0;
+    while (ms > LatencyHistogram.BOUNDS[i]) i++;
+    this.#counts[i]++;
+    this.#window[i]++;
+    this.#sum += ms;
+    this.#n++;
+  }
+
+  /** The q-quantile (ms) of observations since the previous call, and resets that window. */
+  windowQuantile(q: number): number {
+    const counts = this.#window;
+    this.#window = new Array<number>(counts.length).fill(0);
+    return quantileOf(counts, q);
+  }
+
+  quantile(q: number): number {
+    return quantileOf(this.#counts, q);
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} Time from a frame's arrival to its acknowledgement.`, `# TYPE ${this.name} histogram`];
+    let cumulative = 0;
+    LatencyHistogram.BOUNDS.forEach((b, i) => {
+      cumulative += this.#counts[i];
+      lines.push(`${this.name}_bucket{le="${b === Infinity ? "+Inf" : b / 1000}"} ${cumulative}`);
+    });
+    lines.push(`${this.name}_sum ${this.#sum / 1000}`, `${this.name}_count ${this.#n}`);
+    return lines.join("\n");
+  }
+}
+
+function quantileOf(counts: number[], q: number): number {
+  const n = counts.reduce((a, b) => a + b, 0);
+  if (n === 0) return 0;
+  const rank = q * n;
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    if (seen + counts[i] >= rank) {
+      const lo = i === 0 ? 0 : LatencyHistogram.BOUNDS[i - 1];
+      const hi = LatencyHistogram.BOUNDS[i] === Infinity ? lo * 2 : LatencyHistogram.BOUNDS[i];
+      return lo + ((hi - lo) * (rank - seen)) / Math.max(1, counts[i]);
+    }
+    seen += counts[i];
+  }
+  return LatencyHistogram.BOUNDS[LatencyHistogram.BOUNDS.length - 2];
+}
+
+/** Everything the server counts. */
+export class ServerMetrics {
+  readonly readings = new Counter("iotpipe_readings_accepted_total", "Readings accepted and acknowledged as durable.");
+  readonly rejected = new Counter("iotpipe_readings_rejected_total", "Readings refused, by reason.");
+  readonly frames = new Counter("iotpipe_frames_total", "Frames received, by format.");
+  readonly badFrames = new Counter("iotpipe_frames_rejected_total", "Frames refused whole, by error code.");
+  readonly connections = new Counter("iotpipe_connections_total", "WebSocket connections opened.");
+  readonly refused = new Counter("iotpipe_connections_refused_total", "Connections refused, by reason.");
+  readonly ackLatency = new LatencyHistogram("iotpipe_ack_latency_seconds");
+  openConnections = 0;
+  inFlightBytes = 0;
+  devices = new Set<string>();
+
+  render(extra: Record<string, number> = {}): string {
+    const gauges = {
+      iotpipe_open_connections: this.openConnections,
+      iotpipe_in_flight_bytes: this.inFlightBytes,
+      iotpipe_devices_seen: this.devices.size,
+      ...extra,
+    };
+    return [
+      this.readings.render(""),
+      this.rejected.render("reason"),
+      this.frames.render("format"),
+      this.badFrames.render("code"),
+      this.connections.render(""),
+      this.refused.render("reason"),
+      this.ackLatency.render(),
+      ...Object.entries(gauges).map(([k, v]) => `# TYPE ${k} gauge\n${k} ${v}`),
+      "",
+    ].join("\n");
+  }
+}

@@ -1,0 +1,197 @@
+// The network face (uWebSockets.js): WS /v1/ingest for devices and gateways, POST /v1/write (and
+// /write, for Telegraf's outputs.influxdb) for line protocol, POST /v1/query, GET /metrics and /health.
+// Auth happens before a socket exists; backpressure pauses a connection whose frames are not yet
+// durable, answers retry-after when a connection or the whole server has too much in flight (this uWS
+// build cannot pause a WebSocket's reads), and closes clients that never read their acks.
+import { gunzipSync } from "node:zlib";
+import uWS from "./uws.js";
+import type { HttpResponse, WebSocket, us_listen_socket } from "uWebSockets.js";
+import type { Config } from "../config.js";
+import { Authenticator, TokenBucket, type Principal } from "./auth.js";
+import type { ServerMetrics } from "./metrics.js";
+import type { Intake, IntakeResult, FrameKind } from "../ingest/intake.js";
+import type { Query, QueryResult } from "../query/query.js";
+
+interface Connection {
+  principal: Principal;
+  inFlight: number;
+  closed: boolean;
+}
+
+export interface ServerDeps {
+  intake: Intake;
+  metrics: ServerMetrics;
+  /** Answers POST /v1/query. */
+  query?: (q: Query) => Promise<QueryResult>;
+  /** Extra gauges for /metrics (e.g. bus backlog). */
+  gauges?: () => Record<string, number>;
+}
+
+export interface RunningServer {
+  port: number;
+  /** Stops listening and closes every connection (pending acknowledgements are not sent). */
+  close(): void;
+}
+
+function ackMessage(r: IntakeResult): string {
+  return JSON.stringify(r.error ? { ack: r.seq ?? null, error: r.error } : { ack: r.seq ?? null, accepted: r.accepted, rejected: r.rejected });
+}
+
+function readBody(res: HttpResponse, limit: number, onDone: (body: Buffer | undefined) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.onData((chunk, isLast) => {
+    size += chunk.byteLength;
+    if (size > limit) {
+      if (isLast || size - chunk.byteLength <= limit) onDone(undefined);
+      return;
+    }
+    chunks.push(Buffer.from(chunk.slice(0)));
+    if (isLast) onDone(Buffer.concat(chunks));
+  });
+}
+
+/** Starts listening; resolves with the bound port. */
+export function startServer(config: Config, deps: ServerDeps): Promise<RunningServer> {
+  const { intake, metrics } = deps;
+  const auth = new Authenticator(config.tokens);
+  const accepts = new TokenBucket(config.limits.acceptPerSecond);
+  const limits = config.limits;
+  const overloaded = () => metrics.inFlightBytes > limits.globalInFlightBytes;
+  const open = new Set<WebSocket<Connection>>();
+
+  const app = uWS.App();
+  app.ws<Connection>("/v1/ingest", {
+    maxPayloadLength: limits.maxFrameBytes,
+    idleTimeout: Math.max(8, limits.idleTimeoutSeconds),
+    maxBackpressure: limits.maxBackpressureBytes,
+    closeOnBackpressureLimit: 1,
+    upgrade: (res, req, context) => {
+      const authorization = req.getHeader("authorization");
+      const query = req.getQuery() ?? "";
+      const key = req.getHeader("sec-websocket-key");
+      const protocol = req.getHeader("sec-websocket-protocol");
+      const extensions = req.getHeader("sec-websocket-extensions");
+      if (!accepts.take()) {
+        metrics.refused.inc(1, "accept_rate");
+        res.writeStatus("503 Service Unavailable").writeHeader("Retry-After", "1").end("too many new connections");
+        return;
+      }
+      const principal = auth.check(authorization, query);
+      if (!principal) {
+        metrics.refused.inc(1, "unauthorized");
+        res.writeStatus("401 Unauthorized").end("a valid token is required");
+        return;
+      }
+      res.upgrade<Connection>({ principal, inFlight: 0, closed: false }, key, protocol, extensions, context);
+    },
+    open: (ws: WebSocket<Connection>) => {
+      open.add(ws);
+      metrics.connections.inc();
+      metrics.openConnections++;
+    },
+    message: (ws: WebSocket<Connection>, message: ArrayBuffer, isBinary: boolean) => {
+      const c = ws.getUserData();
+      const size = message.byteLength;
+      // uWS reuses `message` after this callback returns: take a copy before anything asynchronous.
+      const kind: FrameKind = isBinary ? "binary" : "text";
+      const payload: Uint8Array | string = isBinary ? new Uint8Array(message.slice(0)) : Buffer.from(message).toString("utf8");
+      if (overloaded() || c.inFlight + size > limits.connectionInFlightBytes) {
+        // Not read, not kept: the device resends it after the pause it is told.
+        metrics.refused.inc(1, overloaded() ? "overloaded" : "connection_full");
+        ws.send(JSON.stringify({ ack: null, error: { code: "RETRY", message: "too much in flight" }, retryAfter: 1 }));
+        return;
+      }
+      c.inFlight += size;
+      metrics.inFlightBytes += size;
+      intake.ingest(kind, payload, c.principal, {}).then((result) => {
+        c.inFlight -= size;
+        metrics.inFlightBytes -= size;
+        if (!c.closed) ws.send(ackMessage(result));
+      });
+    },
+    close: (ws: WebSocket<Connection>) => {
+      open.delete(ws);
+      ws.getUserData().closed = true;
+      metrics.openConnections--;
+    },
+  });
+
+  const write = (res: HttpResponse, req: uWS.HttpRequest) => {
+    const principal = auth.check(req.getHeader("authorization"), req.getQuery() ?? "");
+    const gzip = req.getHeader("content-encoding") === "gzip";
+    const precision = new URLSearchParams(req.getQuery() ?? "").get("precision") ?? "ns";
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    const reply = (status: string, body = "") => {
+      if (!aborted) res.cork(() => res.writeStatus(status).end(body));
+    };
+    if (!principal) {
+      metrics.refused.inc(1, "unauthorized");
+      reply("401 Unauthorized", "a valid token is required");
+      return;
+    }
+    readBody(res, limits.maxFrameBytes, (body) => {
+      if (!body) return reply("413 Payload Too Large", `bodies are limited to ${limits.maxFrameBytes} bytes`);
+      if (overloaded()) return reply("503 Service Unavailable", "server is full");
+      let text: string;
+      try {
+        text = (gzip ? gunzipSync(body, { maxOutputLength: limits.maxFrameBytes * 16 }) : body).toString("utf8");
+      } catch {
+        return reply("400 Bad Request", "body is not valid gzip (or inflates past the limit)");
+      }
+      metrics.inFlightBytes += body.length;
+      intake.ingest("line", text, principal, { precision }).then((r) => {
+        metrics.inFlightBytes -= body.length;
+        if (r.error) reply("400 Bad Request", JSON.stringify({ error: r.error }));
+        else if (r.rejected.length > 0) reply("400 Bad Request", JSON.stringify({ error: "partial write", accepted: r.accepted, rejected: r.rejected.slice(0, 100) }));
+        else reply("204 No Content");
+      });
+    });
+  };
+  app.post("/v1/write", write);
+  app.post("/write", write);
+
+  app.post("/v1/query", (res, req) => {
+    const principal = auth.check(req.getHeader("authorization"), req.getQuery() ?? "");
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    const reply = (status: string, body: string) => {
+      if (!aborted) res.cork(() => res.writeStatus(status).writeHeader("Content-Type", "application/json").end(body));
+    };
+    if (!principal) return reply("401 Unauthorized", JSON.stringify({ error: "a valid token is required" }));
+    readBody(res, 1 << 20, (body) => {
+      if (!body || !deps.query) return reply("400 Bad Request", JSON.stringify({ error: "no query" }));
+      let q: Query;
+      try {
+        q = JSON.parse(body.toString("utf8"));
+      } catch {
+        return reply("400 Bad Request", JSON.stringify({ error: "body is not JSON" }));
+      }
+      deps.query(q).then(
+        (r) => reply("200 OK", JSON.stringify(r)),
+        (err: Error) => reply("400 Bad Request", JSON.stringify({ error: err.message })),
+      );
+    });
+  });
+
+  app.get("/metrics", (res) => {
+    res.writeHeader("Content-Type", "text/plain; version=0.0.4").end(metrics.render(deps.gauges?.() ?? {}));
+  });
+  app.get("/health", (res) => {
+    res.end("ok");
+  });
+
+  return new Promise((resolve, reject) => {
+    app.listen(config.host, config.port, (socket: us_listen_socket | false) => {
+      if (!socket) return reject(new Error(`cannot listen on ${config.host}:${config.port}`));
+      resolve({
+        port: uWS.us_socket_local_port(socket),
+        close: () => {
+          uWS.us_listen_socket_close(socket);
+          for (const ws of [...open]) ws.end(1001, "server shutting down");
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,90 @@
+// Faults the simulator injects, each recorded as ground truth (device, channel, kind, time span) so
+// detectors can be scored: spikes, drift, stuck sensors, lost and duplicated batches, out-of-order
+// batches, clock skew, disconnects, corrupt frames.
+import type { Random } from "./random.js";
+
+export type FaultKind = "spike" | "drift" | "stuck" | "loss" | "duplicate" | "out_of_order" | "skew" | "disconnect" | "corrupt";
+
+/** Per-interval probabilities of starting each fault (loss, duplicate, out_of_order, corrupt: per frame). */
+export interface ChaosRates {
+  spike: number;
+  drift: number;
+  stuck: number;
+  loss: number;
+  duplicate: number;
+  out_of_order: number;
+  skew: number;
+  disconnect: number;
+  corrupt: number;
+}
+
+/** TSBS-like defaults: 1 % of batches lost, 5 % out of order; rarer sensor faults. */
+export const DEFAULT_CHAOS: ChaosRates = {
+  spike: 0.0005,
+  drift: 0.00005,
+  stuck: 0.00005,
+  loss: 0.01,
+  duplicate: 0.005,
+  out_of_order: 0.05,
+  skew: 0.00002,
+  disconnect: 0.00002,
+  corrupt: 0.0005,
+};
+
+export const NO_CHAOS: ChaosRates = { spike: 0, drift: 0, stuck: 0, loss: 0, duplicate: 0, out_of_order: 0, skew: 0, disconnect: 0, corrupt: 0 };
+
+/** A fault that happened, for scoring detectors. */
+export interface GroundTruth {
+  device: string;
+  channel?: string;
+  kind: FaultKind;
+  from: number;
+  to: number;
+}
+
+/** A sensor fault in progress on one channel. */
+interface ChannelFault {
+  kind: "drift" | "stuck";
+  until: number;
+  value: number;
+  started: number;
+}
+
+/** Applies sensor faults to one device's channel values and records what it did. */
+export class SensorChaos {
+  readonly #faults = new Map<string, ChannelFault>();
+  readonly #random: Random;
+  readonly #rates: ChaosRates;
+  readonly #truth: GroundTruth[];
+  readonly #device: string;
+
+  constructor(device: string, random: Random, rates: ChaosRates, truth: GroundTruth[]) {
+    this.#device = device;
+    this.#random = random;
+    this.#rates = rates;
+    this.#truth = truth;
+  }
+
+  /** The value the sensor reports for `value` at time t (µs). */
+  apply(channel: string, t: number, value: number): number {
+    const r = this.#random;
+    const fault = this.#faults.get(channel);
+    if (fault && t >= fault.until) this.#faults.delete(channel);
+    else if (fault?.kind === "stuck") return fault.value;
+    else if (fault?.kind === "drift") return value + ((t - fault.started) / 3.6e9) * fault.value;
+    if (r.chance(this.#rates.spike)) {
+      this.#truth.push({ device: this.#device, channel, kind: "spike", from: t, to: t });
+      return value + (r.chance(0.5) ? 1 : -1) * (10 + Math.abs(value) * (0.5 + r.next()));
+    }
+    if (r.chance(this.#rates.stuck)) {
+      const until = t + (5 + r.next() * 55) * 60e6;
+      this.#faults.set(channel, { kind: "stuck", until, value, started: t });
+      this.#truth.push({ device: this.#device, channel, kind: "stuck", from: t, to: until });
+    } else if (r.chance(this.#rates.drift)) {
+      const until = t + (1 + r.next() * 5) * 3.6e9;
+      this.#faults.set(channel, { kind: "drift", until, value: (r.chance(0.5) ? 1 : -1) * (0.5 + r.next() * 2), started: t });
+      this.#truth.push({ device: this.#device, channel, kind: "drift", from: t, to: until });
+    }
+    return value;
+  }
+}
