@@ -1,0 +1,126 @@
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import WebSocket from "ws";
+import { loadConfig } from "../../src/config.js";
+import { startIotpipe, type Running } from "../../src/main.js";
+import { encodeBinaryFrame } from "../../src/ingest/frames/binary-encode.js";
+
+let dir: string;
+let running: Running;
+const NOW = Date.now() * 1000;
+const T0 = Math.floor(NOW / 3.6e9) * 3.6e9 - 2 * 3.6e9; // two hours ago, on the hour
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "iotpipe-e2e-"));
+  const config = loadConfig(undefined, {}, { port: 0, dataDir: dir, partitions: 4, workers: 2 });
+  running = await startIotpipe(config, () => undefined);
+});
+
+afterAll(async () => {
+  await running.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function connect(): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${running.port}/v1/ingest`);
+    ws.once("open", () => resolve(ws));
+    ws.once("error", reject);
+  });
+}
+
+function send(ws: WebSocket, frame: string | Uint8Array): Promise<{ ack: number | null; accepted: number; rejected: { index: number; reason: string }[]; error?: { code: string } }> {
+  return new Promise((resolve) => {
+    ws.once("message", (data) => resolve(JSON.parse(String(data))));
+    ws.send(frame);
+  });
+}
+
+describe("end to end over real sockets", () => {
+  it("stores exactly what devices sent, minus the readings refused with a reason", async () => {
+    const gateway = await connect();
+    const devices = ["press-1", "press-2", "oven-7"];
+    const sent = new Map<string, { count: number; sum: number }>();
+    for (let second = 0; second < 600; second++) {
+      const n = devices.length;
+      const values = Float64Array.from({ length: n }, (_, d) => Math.round((20 + d + Math.sin(second / 30)) * 100) / 100);
+      const frame = encodeBinaryFrame(second + 1, {
+        devices,
+        channels: ["temperature"],
+        device: Uint32Array.from({ length: n }, (_, d) => d),
+        channel: new Uint32Array(n),
+        timestamps: new Float64Array(n).fill(T0 + second * 1e6),
+        values,
+      });
+      const ack = await send(gateway, frame);
+      expect(ack).toMatchObject({ ack: second + 1, accepted: n, rejected: [] });
+      devices.forEach((d, i) => {
+        const s = sent.get(d) ?? { count: 0, sum: 0 };
+        sent.set(d, { count: s.count + 1, sum: s.sum + values[i] });
+      });
+    }
+    const json = await send(
+      gateway,
+      JSON.stringify({
+        seq: 9999,
+        readings: [
+          { device: "press-1", channel: "temperature", ts: T0 + 700e6, value: 21.5 },
+          { device: "press-1", channel: "temperature", ts: NOW + 3600e6 * 24, value: 21.5 },
+          { device: "press-1", channel: "temperature", ts: T0 + 701e6, value: "hot" },
+        ],
+      }),
+    );
+    expect(json.ack).toBe(9999);
+    expect(json.accepted).toBe(1);
+    expect(json.rejected.map((r) => [r.index, r.reason])).toEqual([
+      [1, "future_timestamp"],
+      [2, expect.any(String)],
+    ]);
+    sent.set("press-1", { count: sent.get("press-1")!.count + 1, sum: sent.get("press-1")!.sum + 21.5 });
+    gateway.close();
+
+    const result = await running.pool.query({ channel: "temperature", from: T0, to: NOW, aggregates: ["count", "sum"], groupBy: "device" });
+    const stored = new Map(result.groups.map((g) => [g.key.device, g.rows[0].values]));
+    for (const [device, s] of sent) {
+      expect(stored.get(device)!.count).toBe(s.count);
+      expect(stored.get(device)!.sum).toBeCloseTo(s.sum, 6);
+    }
+  });
+
+  it("refuses a frame it cannot read with a typed error and keeps the connection", async () => {
+    const ws = await connect();
+    const ack = await send(ws, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+    expect(ack.ack).toBeNull();
+    expect(ack.error?.code).toBe("BAD_MAGIC");
+    const ok = await send(ws, JSON.stringify({ seq: 1, device: "d", channel: "c", ts: T0, value: 1 }));
+    expect(ok).toMatchObject({ ack: 1, accepted: 1 });
+    ws.close();
+  });
+
+  it("takes Influx line protocol over HTTP, gzip or not, as Telegraf sends it", async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `hall,device=fan-${i % 4} rpm=${1000 + i}i,value=${i / 10} ${(T0 + i * 1e6) * 1000}`).join("\n");
+    const plain = await fetch(`http://127.0.0.1:${running.port}/write?db=telegraf`, { method: "POST", body: lines });
+    expect(plain.status).toBe(204);
+    const { gzipSync } = await import("node:zlib");
+    const zipped = await fetch(`http://127.0.0.1:${running.port}/v1/write?precision=s`, {
+      method: "POST",
+      headers: { "Content-Encoding": "gzip" },
+      body: gzipSync(`hall,device=fan-9 rpm=5i ${Math.floor(T0 / 1e6)}\nbroken line\n`),
+    });
+    expect(zipped.status).toBe(400);
+    expect(await zipped.json()).toMatchObject({ error: "partial write", accepted: 1 });
+    const rpm = await running.pool.query({ channel: "hall_rpm", from: T0, to: NOW, aggregates: ["count", "max"] });
+    expect(rpm.groups[0].rows[0].values).toEqual({ count: 101, max: 1099 });
+    const value = await running.pool.query({ channel: "hall", devices: "fan-*", from: T0, to: NOW, aggregates: ["count"] });
+    expect(value.groups[0].rows[0].values.count).toBe(100);
+  });
+
+  it("serves Prometheus metrics with the counts it has made", async () => {
+    const text = await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text();
+    expect(text).toMatch(/iotpipe_readings_accepted_total \d+/);
+    expect(text).toMatch(/iotpipe_readings_rejected_total\{reason="future_timestamp"\} 1/);
+    expect(text).toMatch(/iotpipe_frames_rejected_total\{code="BAD_MAGIC"\} 1/);
+  });
+});
