@@ -166,6 +166,17 @@ export class Archive {
     await state.wal.close();
   }
 
+  /**
+   * Stops using the archive without a checkpoint: for a worker that lost the lease on it, whose new
+   * owner replays the WAL. Appends already acknowledged stay durable in the WAL.
+   */
+  async abandon(): Promise<void> {
+    const state = this.#state;
+    if (state.closed) return;
+    state.closed = true;
+    await state.wal.close();
+  }
+
   /** Merges each partition's segments into one, resolving late and overlapping blocks. */
   async compact(): Promise<CompactionReport> {
     const state = this.#live();

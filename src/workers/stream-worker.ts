@@ -1,0 +1,131 @@
+// A scale-out worker (`iotpipe worker`): holds leases on a share of the partitions, opens each owned
+// partition's archive, and consumes that partition's streams from the bus (lanes by priority),
+// acknowledging an entry only after the archive write is durable. Partitions of a dead worker are
+// taken over when its leases expire, together with the entries it read but never acknowledged.
+import type { Redis } from "ioredis";
+import { Archive, type ArchiveOptions } from "../archive/archive.js";
+import { LANES, streamName, type Bus, type StreamId } from "../pipeline/bus.js";
+import { Leases } from "./leases.js";
+import { partitionDir } from "./worker-thread.js";
+import { ARCHIVER_GROUP } from "./dispatcher.js";
+
+export interface StreamWorkerOptions {
+  bus: Bus;
+  redis: Redis;
+  dataDir: string;
+  region: string;
+  partitions: number;
+  name: string;
+  leaseTtlMs: number;
+  archive?: ArchiveOptions;
+  log?: (line: string) => void;
+}
+
+interface Owned {
+  archive: Archive;
+  running: boolean;
+  loop: Promise<void>;
+}
+
+export class StreamWorker {
+  readonly #o: StreamWorkerOptions;
+  readonly #leases: Leases;
+  readonly #owned = new Map<number, Owned>();
+  #timer: NodeJS.Timeout | undefined;
+  #rounds: Promise<void> = Promise.resolve();
+  readings = 0;
+
+  private constructor(o: StreamWorkerOptions) {
+    this.#o = o;
+    this.#leases = new Leases(o.redis, { region: o.region, partitions: o.partitions, name: o.name, ttlMs: o.leaseTtlMs });
+  }
+
+  static async start(o: StreamWorkerOptions): Promise<StreamWorker> {
+    const w = new StreamWorker(o);
+    await w.#round();
+    w.#timer = setInterval(() => {
+      w.#rounds = w.#rounds.then(() => w.#round()).catch((err: Error) => o.log?.(`lease round failed: ${err.message}`));
+    }, Math.max(100, o.leaseTtlMs / 3));
+    return w;
+  }
+
+  /** Partitions this worker owns now. */
+  get partitions(): number[] {
+    return [...this.#owned.keys()].sort((a, b) => a - b);
+  }
+
+  async #round(): Promise<void> {
+    const { gained, lost, surplus } = await this.#leases.round();
+    for (const p of lost) {
+      const owned = this.#owned.get(p);
+      this.#owned.delete(p);
+      if (owned) {
+        owned.running = false;
+        await owned.loop;
+        await owned.archive.abandon();
+      }
+      this.#o.log?.(`lost partition ${p}`);
+    }
+    for (const p of surplus) await this.#giveBack(p);
+    for (const p of gained) {
+      const archive = await Archive.open(partitionDir(this.#o.dataDir, p), this.#o.archive);
+      const owned: Owned = { archive, running: true, loop: Promise.resolve() };
+      owned.loop = this.#consume(p, owned);
+      this.#owned.set(p, owned);
+      this.#o.log?.(`took partition ${p}`);
+    }
+  }
+
+  async #giveBack(p: number): Promise<void> {
+    const owned = this.#owned.get(p);
+    if (!owned) return;
+    this.#owned.delete(p);
+    owned.running = false;
+    await owned.loop;
+    await owned.archive.close();
+    await this.#leases.release(p);
+  }
+
+  async #consume(p: number, owned: Owned): Promise<void> {
+    const { bus, region, name } = this.#o;
+    const consumer = { group: ARCHIVER_GROUP, name };
+    const streams: StreamId[] = LANES.map((lane) => ({ region, partition: p, lane }));
+    // First what the previous owner read and never acknowledged (already stored or not: last write wins).
+    for (const s of streams) {
+      for (;;) {
+        const claimed = await bus.claim(consumer, s, 0, 256);
+        if (claimed.length === 0) break;
+        await this.#store(owned, p, claimed);
+      }
+    }
+    while (owned.running) {
+      const entries = await bus.read(consumer, streams, 256, 200);
+      if (entries.length > 0) await this.#store(owned, p, entries);
+    }
+  }
+
+  async #store(owned: Owned, p: number, entries: Awaited<ReturnType<Bus["read"]>>): Promise<void> {
+    if (!(await this.#leases.holds(p))) {
+      owned.running = false;
+      return;
+    }
+    await Promise.all(entries.map((e) => owned.archive.append(e.batch)));
+    const byStream = new Map<string, { stream: StreamId; ids: string[] }>();
+    for (const e of entries) {
+      const name = streamName(e.stream);
+      const group = byStream.get(name) ?? { stream: e.stream, ids: [] };
+      group.ids.push(e.id);
+      byStream.set(name, group);
+    }
+    for (const { stream, ids } of byStream.values()) await this.#o.bus.ack(ARCHIVER_GROUP, stream, ids);
+    this.readings += entries.reduce((n, e) => n + e.batch.timestamps.length, 0);
+  }
+
+  /** Stops: every owned partition is checkpointed, closed and its lease released. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#rounds;
+    for (const p of [...this.#owned.keys()]) await this.#giveBack(p);
+    await this.#leases.releaseAll();
+  }
+}
