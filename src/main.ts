@@ -1,11 +1,13 @@
-// The wiring: the only module that knows which implementations are in use. Starts the worker pool
-// (archives), the bus (in-process, or Redis Streams), the dispatcher, intake and the server, and stops
-// them in the order that loses nothing: stop accepting, let in-flight frames become durable, close.
+// The wiring: the only module that knows which implementations are in use. Embedded (default): the
+// worker pool (archives), the in-process bus, the dispatcher, intake and the server. Scale-out (a Redis
+// URL configured): intake and the server publish to Redis Streams, and `iotpipe worker` processes
+// archive. Stops in the order that loses nothing: stop accepting, let in-flight frames become durable.
 import { createCodec } from "./codec/index.js";
 import type { Config } from "./config.js";
 import { DeviceRegistry } from "./ingest/devices.js";
 import { Intake, type IntakeCounters } from "./ingest/intake.js";
 import { MemoryBus } from "./pipeline/memory-bus.js";
+import { RedisStreamsBus } from "./pipeline/redis-streams-bus.js";
 import { LANES, type Bus } from "./pipeline/bus.js";
 import { partitionOf } from "./pipeline/router.js";
 import { WorkerPool } from "./workers/pool.js";
@@ -18,9 +20,10 @@ export interface Running {
   config: Config;
   port: number;
   metrics: ServerMetrics;
-  pool: WorkerPool;
+  /** The archive workers (embedded mode only; in scale-out mode they are other processes). */
+  pool?: WorkerPool;
   bus: Bus;
-  dispatcher: Dispatcher;
+  dispatcher?: Dispatcher;
   registry: DeviceRegistry;
   /** Entries published but not yet durable, across every stream. */
   backlog(): Promise<number>;
@@ -40,25 +43,35 @@ function counters(m: ServerMetrics): IntakeCounters {
   };
 }
 
-/** Starts iotpipe on the embedded default (or with Redis when configured). */
-export async function startIotpipe(config: Config, log: (line: string) => void = console.log, bus: Bus = new MemoryBus()): Promise<Running> {
+/** Starts iotpipe: embedded by default, scale-out when a Redis URL is configured. */
+export async function startIotpipe(config: Config, log: (line: string) => void = console.log, bus?: Bus): Promise<Running> {
   warnIfFallback(log);
+  const scaleOut = bus === undefined && config.redisUrl !== undefined;
+  bus ??= config.redisUrl ? new RedisStreamsBus(config.redisUrl) : new MemoryBus();
   const registry = config.registryFile ? DeviceRegistry.load(config.registryFile) : new DeviceRegistry();
-  const pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers });
-  for (const [id, spec] of registry.entries()) {
-    if (spec.tags) await pool.defineDevice(partitionOf(id, config.partitions), id, spec.tags);
+  let pool: WorkerPool | undefined;
+  let dispatcher: Dispatcher | undefined;
+  if (!scaleOut) {
+    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers });
+    for (const [id, spec] of registry.entries()) {
+      if (spec.tags) await pool.defineDevice(partitionOf(id, config.partitions), id, spec.tags);
+    }
+    dispatcher = new Dispatcher(bus, pool, config.region);
   }
-  const dispatcher = new Dispatcher(bus, pool, config.region);
   const metrics = new ServerMetrics();
   const intake = new Intake(bus, registry, config, await createCodec(), counters(metrics));
   const streams = LANES.flatMap((lane) => Array.from({ length: config.partitions }, (_, partition) => ({ region: config.region, partition, lane })));
   const backlog = async () => (await Promise.all(streams.map((s) => bus.backlog(ARCHIVER_GROUP, s)))).reduce((a, b) => a + b, 0);
+  const stopWorkers = async () => {
+    await dispatcher?.stop();
+    await pool?.close();
+  };
   let server: RunningServer;
   try {
-    server = await startServer(config, { intake, metrics, query: (q) => pool.query(q) });
+    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : undefined });
   } catch (err) {
-    await dispatcher.stop();
-    await pool.close();
+    await stopWorkers();
+    await bus.close();
     throw err;
   }
   return {
@@ -73,9 +86,9 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     async stop() {
       server.close();
       const deadline = Date.now() + 10_000;
-      while ((metrics.inFlightBytes > 0 || (await backlog()) > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      await dispatcher.stop();
-      await pool.close();
+      // Embedded: wait until the workers have stored what was published; scale-out: until Redis has it.
+      while ((metrics.inFlightBytes > 0 || (pool && (await backlog()) > 0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await stopWorkers();
       await bus.close();
     },
   };

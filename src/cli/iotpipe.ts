@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // iotpipe's command line: `start` (server + simulated fleet: the main job), `serve`, `simulate`.
 import { parseArgs } from "node:util";
-import { loadConfig, ConfigError } from "../config.js";
+import { hostname } from "node:os";
+import { Redis } from "ioredis";
+import { loadConfig, ConfigError, type Config } from "../config.js";
+import { StreamWorker } from "../workers/stream-worker.js";
+import { RedisStreamsBus } from "../pipeline/redis-streams-bus.js";
+import { DeviceRegistry } from "../ingest/devices.js";
 import { startIotpipe } from "../main.js";
 import { Fleet, DEFAULT_FLEET } from "../sim/fleet.js";
 import { NO_CHAOS } from "../sim/chaos.js";
@@ -10,10 +15,11 @@ import { startStatusLine } from "./status-line.js";
 
 const USAGE = `usage: iotpipe <command> [options]
   start      serve and run a simulated fleet against it (the embedded default)
-  serve      run the ingest server, workers and archive
+  serve      run the ingest server, workers and archive (with --redis URL: ingest only, publishing to Redis)
+  worker     archive partitions from Redis Streams (--redis URL), sharing them with other workers
   simulate   run a simulated fleet against a server (--url ws://127.0.0.1:8080/v1/ingest)
-options: --config FILE  --port N  --data DIR  --devices N  --per-connection N  --rate HZ
-         --format binary|json  --seed N  --no-chaos`;
+options: --config FILE  --port N  --data DIR  --redis URL  --name NAME  --devices N  --per-connection N
+         --rate HZ  --format binary|json  --seed N  --no-chaos`;
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -28,12 +34,14 @@ async function main(): Promise<void> {
       rate: { type: "string" },
       format: { type: "string" },
       seed: { type: "string" },
+      redis: { type: "string" },
+      name: { type: "string" },
       "no-chaos": { type: "boolean" },
       help: { type: "boolean" },
     },
   });
   const command = positionals[0];
-  if (values.help || !["start", "serve", "simulate"].includes(command)) {
+  if (values.help || !["start", "serve", "simulate", "worker"].includes(command)) {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
@@ -68,15 +76,21 @@ async function main(): Promise<void> {
   const overrides: Record<string, unknown> = {};
   if (values.port) overrides.port = Number(values.port);
   if (values.data) overrides.dataDir = values.data;
+  if (values.redis) overrides.redisUrl = values.redis;
   const config = loadConfig(values.config, process.env, overrides);
+  if (command === "worker") return runWorker(config, values.name ?? `${hostname()}-${process.pid}`, write);
   const running = await startIotpipe(config);
   const url = `http://${config.host}:${running.port}`;
   console.log(`iotpipe listening on ${url}  (WS ${url.replace("http", "ws")}/v1/ingest, POST ${url}/v1/write, metrics ${url}/metrics)`);
-  console.log(`data in ${config.dataDir}: ${config.partitions} partitions on ${running.pool.size} worker thread(s). Ctrl-C flushes and exits.`);
+  console.log(
+    running.pool
+      ? `data in ${config.dataDir}: ${config.partitions} partitions on ${running.pool.size} worker thread(s). Ctrl-C flushes and exits.`
+      : `scale-out: publishing to Redis Streams at ${config.redisUrl}; run \`iotpipe worker\` processes to archive. Ctrl-C exits.`,
+  );
   let fleet: Fleet | undefined;
   if (command === "start") {
     fleet = new Fleet({ ...fleetOptions, url: `ws://${config.host}:${running.port}/v1/ingest` });
-    for (const d of fleet.devices()) await running.pool.defineDevice(partitionOf(d.id, config.partitions), d.id, { zone: d.zone });
+    for (const d of fleet.devices()) await running.pool?.defineDevice(partitionOf(d.id, config.partitions), d.id, { zone: d.zone });
     fleet.start();
     console.log(`simulated fleet: ${fleetOptions.devices} devices × 4 channels at ${fleetOptions.rateHz} Hz, ${fleetOptions.format} frames, seed ${fleetOptions.seed}`);
   }
@@ -90,6 +104,34 @@ async function main(): Promise<void> {
     write("stopping: flushing to the archive …");
     await running.stop();
     console.log(`\nstopped; ${running.metrics.readings.total()} readings stored in ${config.dataDir}`);
+    process.exit(0);
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+async function runWorker(config: Config, name: string, write: (line: string) => void): Promise<void> {
+  if (!config.redisUrl) throw new ConfigError("worker needs --redis URL (or IOTPIPE_REDIS_URL)");
+  const redis = new Redis(config.redisUrl);
+  redis.on("error", () => undefined);
+  const worker = await StreamWorker.start({
+    bus: new RedisStreamsBus(config.redisUrl),
+    redis,
+    dataDir: config.dataDir,
+    region: config.region,
+    partitions: config.partitions,
+    name,
+    leaseTtlMs: 3000,
+    registry: config.registryFile ? DeviceRegistry.load(config.registryFile) : undefined,
+    log: (line) => console.log(`\n${line}`),
+  });
+  console.log(`worker ${name}: archiving from ${config.redisUrl} into ${config.dataDir}`);
+  const timer = setInterval(() => write(`partitions ${JSON.stringify(worker.partitions)} | readings stored ${worker.readings}`), 1000);
+  const shutdown = async () => {
+    clearInterval(timer);
+    await worker.stop();
+    redis.disconnect();
+    console.log(`\nworker ${name} stopped`);
     process.exit(0);
   };
   process.once("SIGINT", shutdown);

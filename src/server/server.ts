@@ -161,7 +161,8 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
     };
     if (!principal) return reply("401 Unauthorized", JSON.stringify({ error: "a valid token is required" }));
     readBody(res, 1 << 20, (body) => {
-      if (!body || !deps.query) return reply("400 Bad Request", JSON.stringify({ error: "no query" }));
+      if (!deps.query) return reply("501 Not Implemented", JSON.stringify({ error: "this process holds no archive (scale-out mode): query a worker's archive" }));
+      if (!body) return reply("400 Bad Request", JSON.stringify({ error: "no query" }));
       let q: Query;
       try {
         q = JSON.parse(body.toString("utf8"));

@@ -8,6 +8,8 @@ import { LANES, streamName, type Bus, type StreamId } from "../pipeline/bus.js";
 import { Leases } from "./leases.js";
 import { partitionDir } from "./worker-thread.js";
 import { ARCHIVER_GROUP } from "./dispatcher.js";
+import { partitionOf } from "../pipeline/router.js";
+import type { DeviceRegistry } from "../ingest/devices.js";
 
 export interface StreamWorkerOptions {
   bus: Bus;
@@ -18,6 +20,8 @@ export interface StreamWorkerOptions {
   name: string;
   leaseTtlMs: number;
   archive?: ArchiveOptions;
+  /** Device tags to record in the archive of each partition taken. */
+  registry?: DeviceRegistry;
   log?: (line: string) => void;
 }
 
@@ -69,6 +73,9 @@ export class StreamWorker {
     for (const p of surplus) await this.#giveBack(p);
     for (const p of gained) {
       const archive = await Archive.open(partitionDir(this.#o.dataDir, p), this.#o.archive);
+      for (const [id, spec] of this.#o.registry?.entries() ?? []) {
+        if (spec.tags && partitionOf(id, this.#o.partitions) === p) await archive.defineDevice(id, spec.tags);
+      }
       const owned: Owned = { archive, running: true, loop: Promise.resolve() };
       owned.loop = this.#consume(p, owned);
       this.#owned.set(p, owned);
