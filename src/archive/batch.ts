@@ -27,7 +27,10 @@ export interface SeriesRun {
   values: Float64Array;
 }
 
-/** Converts an Arrow RecordBatch (device, channel: dictionary<utf8>; ts: timestamp[us]; value: float64). */
+/** Microseconds per unit of Arrow's TimeUnit (SECOND, MILLISECOND, MICROSECOND, NANOSECOND). */
+const MICROS_PER_UNIT = [1e6, 1e3, 1, 1e-3];
+
+/** Converts an Arrow RecordBatch (device, channel: dictionary<utf8> or utf8; ts: timestamp; value: float64). */
 export function columnsFromArrow(batch: RecordBatch): ReadingColumns {
   const device = batch.getChild("device");
   const channel = batch.getChild("channel");
@@ -36,10 +39,21 @@ export function columnsFromArrow(batch: RecordBatch): ReadingColumns {
   if (!device || !channel || !ts || !value) {
     throw new ArchiveError("BAD_BATCH", "an Arrow batch needs the columns device, channel, ts and value");
   }
+  for (const [name, column] of [["device", device], ["channel", channel], ["ts", ts], ["value", value]] as const) {
+    if (column.nullCount > 0) throw new ArchiveError("BAD_BATCH", `column ${name} has ${column.nullCount} null(s): every reading needs all four`);
+  }
+  const unit = (ts.type as { unit?: number }).unit;
+  if (unit === undefined || MICROS_PER_UNIT[unit] === undefined) throw new ArchiveError("BAD_BATCH", `column ts must be an Arrow timestamp, not ${ts.type}`);
+  const scale = MICROS_PER_UNIT[unit];
   const [devices, deviceIndex] = dictionary(device, "device");
   const [channels, channelIndex] = dictionary(channel, "channel");
   const raw = ts.toArray() as BigInt64Array | Float64Array;
-  const timestamps = raw instanceof Float64Array ? raw : Float64Array.from(raw, (t) => Number(t));
+  // Nanoseconds round toward the past, as they do for line protocol.
+  const timestamps = Float64Array.from(raw as ArrayLike<number | bigint>, (t) => {
+    if (typeof t !== "bigint") return scale < 1 ? Math.floor(t * scale) : t * scale;
+    if (scale >= 1) return Number(t) * scale;
+    return Number(t >= 0n ? t / 1000n : (t - 999n) / 1000n);
+  });
   return { devices, channels, device: deviceIndex, channel: channelIndex, timestamps, values: Float64Array.from(value.toArray() as Float64Array) };
 }
 
@@ -60,7 +74,8 @@ function dictionary(column: Vector, name: string): [string[], Uint32Array] {
   }
   const data = column.data[0];
   const words = data.dictionary!.toArray() as string[];
-  return [Array.from(words), Uint32Array.from(data.values as ArrayLike<number>)];
+  // Arrow pads its buffers: only the first `length` indexes are rows.
+  return [Array.from(words), Uint32Array.from((data.values as Int32Array).subarray(0, data.length))];
 }
 
 /** Checks a batch's shape and splits it into one run per series (arrival order kept within a run). */

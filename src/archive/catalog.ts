@@ -2,6 +2,8 @@
 // from sealed blocks still in memory, and from head points.
 import { join } from "node:path";
 import { readSegmentIndex, readBlock } from "./segment-read.js";
+import { ArchiveError } from "./errors.js";
+import { CodecError } from "../codec/index.js";
 import { splitSeriesKey, bucketOf } from "./series-key.js";
 import type { SegmentEntry } from "./manifest.js";
 import type { ArchiveState, CatalogBlock, SealedBlock } from "./state.js";
@@ -63,7 +65,26 @@ function groupKey(q: NormalizedQuery, s: SelectedSeries): Record<string, string>
 
 
 function memoryBlock(b: SealedBlock): BlockSource {
-  return { summary: b.summary, sequence: b.sequence, read: async () => b.block };
+  return { summary: b.summary, sequence: b.sequence, read: async () => b.block, decode: async (codec) => codec.decode(b.block) };
+}
+
+/** A block in a segment file: a block failing its checksums is reported as the file's corruption. */
+function storedBlock(file: string, b: CatalogBlock): BlockSource {
+  const read = () => readBlock(file, b.offset, b.length);
+  return {
+    summary: b.summary,
+    sequence: b.sequence,
+    read,
+    decode: async (codec) => {
+      const bytes = await read();
+      try {
+        return codec.decode(bytes);
+      } catch (err) {
+        if (!(err instanceof CodecError)) throw err;
+        throw new ArchiveError("CORRUPT_SEGMENT", `${file}: block at ${b.offset} (+${b.length}): ${err.message}; verify({ quarantine: true }) sets it aside`, file, { cause: err });
+      }
+    },
+  };
 }
 
 /** Builds the query engine's inputs: prunes partitions by time window and series bucket first. */
@@ -74,6 +95,10 @@ export async function buildInputs(state: ArchiveState, q: NormalizedQuery): Prom
   const inRange = state.manifest.segments.filter((s) => s.windowEnd > q.from && s.windowStart < q.to);
   const open = inRange.filter((s) => buckets.has(s.bucket) && s.maxTime >= q.from && s.minTime < q.to);
   const quarantined = new Set(state.manifest.quarantine.map((b) => `${b.file}@${b.offset}`));
+  // Everything not in a segment yet is taken now, with the segment list, before any await: a
+  // checkpoint committing meanwhile moves points from memory into segments this query does not see.
+  const sealed = state.inflight.concat(state.pending);
+  const heads = new Map(selected.map((s) => [s.key, state.heads.get(s.key)?.pointsIn(q.from, q.to)]));
   const indexes = await Promise.all(open.map((s) => segmentIndex(state, s.file).then((index) => [s, index] as const)));
   const plan: SourcePlan = {
     partitionsInRange: new Set(inRange.map((s) => `${s.window}/${s.bucket}`)).size,
@@ -82,7 +107,7 @@ export async function buildInputs(state: ArchiveState, q: NormalizedQuery): Prom
     quarantinedSkipped: 0,
   };
   const memory = new Map<string, SealedBlock[]>();
-  for (const b of state.inflight.concat(state.pending)) {
+  for (const b of sealed) {
     const list = memory.get(b.key);
     if (list) list.push(b);
     else memory.set(b.key, [b]);
@@ -96,12 +121,11 @@ export async function buildInputs(state: ArchiveState, q: NormalizedQuery): Prom
           plan.quarantinedSkipped++;
           continue;
         }
-        const file = join(state.dir, segment.file);
-        blocks.push({ summary: b.summary, sequence: b.sequence, read: () => readBlock(file, b.offset, b.length) });
+        blocks.push(storedBlock(join(state.dir, segment.file), b));
       }
     }
     for (const b of memory.get(s.key) ?? []) blocks.push(memoryBlock(b));
-    const head = state.heads.get(s.key);
+    const points = heads.get(s.key);
     const { device, channel } = splitSeriesKey(s.key);
     return {
       device,
@@ -109,7 +133,7 @@ export async function buildInputs(state: ArchiveState, q: NormalizedQuery): Prom
       group: groupKey(q, s),
       versions: state.registry.versions(device, channel),
       blocks,
-      memory: head ? head.pointsIn(q.from, q.to) : { timestamps: new Float64Array(0), values: new Float64Array(0) },
+      memory: points ?? { timestamps: new Float64Array(0), values: new Float64Array(0) },
     };
   });
   return { inputs, plan };

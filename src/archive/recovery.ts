@@ -34,10 +34,20 @@ export async function openManifest(dir: string, layout: Layout, explicit: Partia
   return fresh;
 }
 
-/** Deletes segment files the manifest does not name (written by a checkpoint that never committed). */
+/**
+ * Deletes segment files the manifest does not name (written by a checkpoint that never committed) and
+ * temporary files of interrupted replacements.
+ */
 export async function removeOrphans(dir: string, manifest: Manifest): Promise<number> {
   const live = new Set(manifest.segments.map((s) => s.file));
   let removed = 0;
+  // A crash while replacing manifest.json or registry.json leaves its temporary file here.
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.endsWith(".tmp")) {
+      await unlink(join(dir, name)).catch(() => undefined);
+      removed++;
+    }
+  }
   const data = join(dir, "data");
   for (const window of await readdir(data).catch(() => [] as string[])) {
     const names = await readdir(join(data, window)).catch(() => [] as string[]);

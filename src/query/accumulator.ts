@@ -177,7 +177,7 @@ export class Accumulator {
           break;
       }
     }
-    for (const { name, q: quantile } of q.quantiles) {
+    for (const { name, p: quantile } of q.quantiles) {
       if (n === 0) continue;
       const points = Float64Array.from(this.#points);
       if (this.#intervals.count.length === 0) {

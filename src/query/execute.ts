@@ -36,34 +36,57 @@ export interface Execution {
   plan: ExecutionPlan;
 }
 
+/** Blocks whose time ranges overlap, with the unsealed points that fall inside their span. */
 interface Cluster {
   blocks: BlockSource[];
-  memory: boolean;
+  memory: Points | undefined;
 }
 
-/** Groups blocks (and the memory points, as one more member) into runs of overlapping time ranges. */
-function clusters(blocks: BlockSource[], memory: Points): Cluster[] {
-  const items: { lo: number; hi: number; block?: BlockSource }[] = blocks.map((b) => ({ lo: b.summary.tMin, hi: b.summary.tMax, block: b }));
-  if (memory.timestamps.length > 0) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const t of memory.timestamps) {
-      lo = Math.min(lo, t);
-      hi = Math.max(hi, t);
+/** Index of the first element of sorted `ts` that is ≥ t. */
+function lowerBound(ts: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Groups blocks into runs of overlapping time ranges and gives each run the unsealed points inside
+ * its span (they may overwrite its points). Unsealed points outside every run come back apart: they
+ * meet no block, so they are merged only among themselves.
+ */
+function clusters(blocks: BlockSource[], memory: Points): { clusters: Cluster[]; loose: Points } {
+  const sorted = [...blocks].sort((a, b) => a.summary.tMin - b.summary.tMin);
+  const out: (Cluster & { lo: number; hi: number })[] = [];
+  for (const b of sorted) {
+    const last = out[out.length - 1];
+    if (last && b.summary.tMin <= last.hi) {
+      last.blocks.push(b);
+      last.hi = Math.max(last.hi, b.summary.tMax);
+    } else {
+      out.push({ blocks: [b], memory: undefined, lo: b.summary.tMin, hi: b.summary.tMax });
     }
-    items.push({ lo, hi });
   }
-  items.sort((a, b) => a.lo - b.lo);
-  const out: Cluster[] = [];
-  let reach = -Infinity;
-  for (const item of items) {
-    if (out.length === 0 || item.lo > reach) out.push({ blocks: [], memory: false });
-    const c = out[out.length - 1];
-    if (item.block) c.blocks.push(item.block);
-    else c.memory = true;
-    reach = Math.max(reach, item.hi);
+  if (memory.timestamps.length === 0) return { clusters: out, loose: memory };
+  // Stable sort by time keeps arrival order among equal timestamps (the last write wins later).
+  const order = Array.from(memory.timestamps.keys()).sort((i, j) => memory.timestamps[i] - memory.timestamps[j] || i - j);
+  const ts = Float64Array.from(order, (i) => memory.timestamps[i]);
+  const vs = Float64Array.from(order, (i) => memory.values[i]);
+  const taken = new Uint8Array(ts.length);
+  for (const c of out) {
+    const from = lowerBound(ts, c.lo);
+    const to = lowerBound(ts, c.hi + 1);
+    if (to > from) {
+      c.memory = { timestamps: ts.subarray(from, to), values: vs.subarray(from, to) };
+      taken.fill(1, from, to);
+    }
   }
-  return out;
+  const keep = Array.from(taken.keys()).filter((i) => !taken[i]);
+  return { clusters: out, loose: { timestamps: Float64Array.from(keep, (i) => ts[i]), values: Float64Array.from(keep, (i) => vs[i]) } };
 }
 
 /** The version in force at `t` (versions oldest first), or undefined before the first. */
@@ -122,7 +145,8 @@ export async function executePartial(q: NormalizedQuery, inputs: readonly Series
     const inRange = s.blocks.filter((b) => b.summary.tMax >= q.from && b.summary.tMin < q.to);
     plan.blocksInRange += inRange.length;
     plan.memoryPoints += s.memory.timestamps.length;
-    for (const cluster of clusters(inRange, s.memory)) {
+    const { clusters: runs, loose } = clusters(inRange, s.memory);
+    for (const cluster of runs) {
       if (cluster.blocks.length === 1 && !cluster.memory) {
         const b = cluster.blocks[0];
         const sm = b.summary;
@@ -146,13 +170,14 @@ export async function executePartial(q: NormalizedQuery, inputs: readonly Series
       if (dryRun) continue;
       const parts: Points[] = [];
       for (const b of [...cluster.blocks].sort((x, y) => x.sequence - y.sequence)) {
-        const decoded = codec.decode(await b.read());
+        const decoded = await b.decode(codec);
         plan.pointsDecoded += decoded.timestamps.length;
         parts.push(decoded);
       }
-      if (cluster.memory) parts.push(s.memory);
-      addPoints(parts.length === 1 && !cluster.memory ? parts[0] : sortLastWriteWins(concatPoints(parts)));
+      if (cluster.memory) parts.push(cluster.memory);
+      addPoints(parts.length === 1 ? parts[0] : sortLastWriteWins(concatPoints(parts)));
     }
+    if (!dryRun && loose.timestamps.length > 0) addPoints(sortLastWriteWins(loose));
   }
 
   const partial: PartialGroup[] = [...groups.entries()].map(([id, g]) => ({

@@ -76,7 +76,8 @@ const STEPS: Record<string, number> = { "1s": 1e6, "1m": 60e6, "5m": 300e6, "15m
 /** A checked query with its step in µs (undefined: one bucket). */
 export interface NormalizedQuery extends Query {
   stepMicros: number | undefined;
-  quantiles: { name: string; q: number }[];
+  /** Percentiles asked for, as p in 0..100 (pNN). */
+  quantiles: { name: string; p: number }[];
 }
 
 /** Checks a query; returns an explanation of what is wrong, or the normalised query. */
@@ -84,12 +85,12 @@ export function normalizeQuery(q: Query): NormalizedQuery | string {
   if (typeof q.channel !== "string" || q.channel === "") return "channel is required";
   if (!Number.isFinite(q.from) || !Number.isFinite(q.to) || q.from >= q.to) return `from (${q.from}) must be before to (${q.to})`;
   if (!Array.isArray(q.aggregates) || q.aggregates.length === 0) return "aggregates must name at least one aggregate";
-  const quantiles: { name: string; q: number }[] = [];
+  const quantiles: { name: string; p: number }[] = [];
   for (const a of q.aggregates) {
     if (/^p\d+(\.\d+)?$/.test(a)) {
       const p = Number(a.slice(1));
       if (!(p >= 0 && p <= 100)) return `percentile ${a} must be within p0..p100`;
-      quantiles.push({ name: a, q: p / 100 });
+      quantiles.push({ name: a, p });
     } else if (!["count", "sum", "min", "max", "avg", "stddev", "first", "last", "rate"].includes(a)) {
       return `unknown aggregate ${JSON.stringify(a)}`;
     }

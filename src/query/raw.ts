@@ -14,7 +14,7 @@ export async function* rawPoints(inputs: readonly SeriesInput[], codec: Codec, f
     const parts: Points[] = [];
     for (const b of [...s.blocks].sort((x, y) => x.sequence - y.sequence)) {
       if (b.summary.tMax < from || b.summary.tMin >= to) continue;
-      parts.push(codec.decode(await b.read()));
+      parts.push(await b.decode(codec));
     }
     parts.push(s.memory);
     const merged = sortLastWriteWins(concatPoints(parts));

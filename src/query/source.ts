@@ -1,14 +1,17 @@
 // What the query engine reads, independent of where it is stored: per series, its blocks (with
 // header summaries, read lazily) and its not-yet-sealed points. The archive builds these.
-import type { BlockSummary } from "../codec/index.js";
+import type { BlockSummary, Codec } from "../codec/index.js";
 import type { Points } from "./merge.js";
 
-/** A stored block: summary now, bytes on demand. */
+/** A stored block: summary now, points on demand. */
 export interface BlockSource {
   summary: BlockSummary;
   /** Seal order: where blocks overlap, the higher sequence wins. */
   sequence: number;
+  /** The block's bytes. */
   read(): Promise<Uint8Array>;
+  /** The block's points; a block that fails its checks is reported with where it is stored. */
+  decode(codec: Codec): Promise<Points>;
 }
 
 /** A channel version as the query engine needs it. */
