@@ -137,18 +137,29 @@ function readRows(cur: ByteCursor, devices: FrameDictionary, channels: FrameDict
       ct = cur.varint(`channel of row ${r}`);
       p = cur.pos;
     }
+    // Timestamp delta: up to three bytes inline (±1 s at 1 µs covers sampled sensors).
     let t: number;
-    if (p + 2 < end && bytes[p + 2] < 0x80 && (bytes[p] | bytes[p + 1]) >= 0x80) {
-      // Three bytes or fewer: deltas up to ±1 s at 1 µs (the common case of sampled sensors).
-      const z = bytes[p] < 0x80 ? bytes[p++] : bytes[p + 1] < 0x80 ? (bytes[p++] & 0x7f) | (bytes[p++] << 7) : (bytes[p++] & 0x7f) | ((bytes[p++] & 0x7f) << 7) | (bytes[p++] << 14);
-      t = prev + ((z >>> 1) ^ -(z & 1));
-    } else if (p < end && bytes[p] < 0x80) {
-      const z = bytes[p++];
-      t = prev + ((z >>> 1) ^ -(z & 1));
-    } else {
+    const b0 = p < end ? bytes[p] : 0x80;
+    const b1 = p + 1 < end ? bytes[p + 1] : 0x80;
+    let z = -1;
+    if (b0 < 0x80) {
+      z = b0;
+      p += 1;
+    } else if (b1 < 0x80) {
+      z = (b0 & 0x7f) | (b1 << 7);
+      p += 2;
+    } else if (p + 2 < end && bytes[p + 2] < 0x80) {
+      z = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (bytes[p + 2] << 14);
+      p += 3;
+    }
+    if (z >= 0) t = prev + ((z >>> 1) ^ -(z & 1));
+    else {
       cur.pos = p;
       t = timestampAfter(cur, prev, r);
       p = cur.pos;
+    }
+    if (t > MAX_SAFE || t < -MAX_SAFE) {
+      throw new FrameError("BAD_FIELD", `timestamp of row ${r} at byte ${rowAt} is outside ±2^53 µs`, rowAt);
     }
     prev = t;
     const tag = ct % 8;

@@ -13,7 +13,7 @@ const UNRESOLVED = -1;
 /** Refused: rows using it are rejected as "bad_name". */
 export const BAD_NAME = -2;
 
-/** @internal */
+/** @internal The device or channel dictionary of one binary frame. */
 export class FrameDictionary {
   /** Entries in the dictionary. */
   readonly size: number;

@@ -31,8 +31,12 @@ const utf8 = new TextEncoder();
 /** Set by valueTag() for the varint tags: the integer written. */
 let mantissa = 0;
 
+/** Makes the scratch hold `bytes`, keeping what was written. */
 function ensureOut(bytes: number): void {
-  if (bytes > out.length) out = new Uint8Array(Math.max(bytes, out.length * 2));
+  if (bytes <= out.length) return;
+  const grown = new Uint8Array(Math.max(bytes, out.length * 2));
+  grown.set(out);
+  out = grown;
 }
 
 function ensureLocal(devices: number, channels: number): void {

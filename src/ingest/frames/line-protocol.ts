@@ -1,0 +1,320 @@
+// Influx line protocol as Telegraf's outputs.influxdb sends it, read by char codes into a BatchBuilder.
+// Device = a tag (first of `deviceTags` present); channel = the measurement for a field named `value`,
+// else `measurement_field` (VictoriaMetrics' naming). A bad line is one rejection; the others are kept.
+import type { BatchBuilder } from "../batch-builder.js";
+import { FNV_BASIS, fnv } from "./byte-interner.js";
+import { FrameError, type Rejection, type RejectReason } from "./errors.js";
+import type { DecodedFrame, FrameLimits } from "./frame.js";
+import { LineNames } from "./line-names.js";
+import { fieldValue, timestampMicros, type Precision } from "./line-values.js";
+
+export type { Precision } from "./line-values.js";
+
+/** How to read a line protocol body. */
+export interface LineProtocolOptions {
+  /** Unit of the timestamps (the write API's `precision`); default "ns". Nanoseconds round toward the past. */
+  precision?: Precision;
+  /** Tag keys naming the device, tried in this order; default ["device", "host"]. */
+  deviceTags?: readonly string[];
+  /** Timestamp (µs) of lines that carry none; default the clock when the call starts. */
+  now?: number;
+}
+
+const NL = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+const QUOTE = 34;
+const HASH = 35;
+const COMMA = 44;
+const EQUALS = 61;
+const BACKSLASH = 92;
+/** Field status in the per-line scratch. */
+const OK = 0;
+const NON_NUMERIC = 1;
+const BAD_VALUE = 2;
+const NO_DEVICE = 0x7fffffff;
+const PRECISIONS: readonly Precision[] = ["ns", "us", "ms", "s"];
+const utf8In = new TextEncoder();
+const utf8Out = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Decodes a line protocol body (`measurement[,tag=value…] field=value[,…] [timestamp]` per line) into
+ * `builder`. Comments (#) and blank lines are skipped, \r\n is fine. Each numeric field becomes one
+ * reading; string fields are refused as "non_numeric", lines without a device tag as "missing_field",
+ * unreadable lines as "malformed" (index = 0-based line). Throws FrameError "TOO_LARGE" when the body
+ * holds more readings and refusals than `limits.maxReadings`, leaving the builder as it was.
+ */
+export function decodeLineProtocol(input: string | Uint8Array, builder: BatchBuilder, limits: FrameLimits, options: LineProtocolOptions = {}): DecodedFrame {
+  const precision = options.precision ?? "ns";
+  if (!PRECISIONS.includes(precision)) throw new TypeError(`precision ${JSON.stringify(precision)} is not one of ${PRECISIONS.join(", ")}`);
+  const now = options.now ?? Date.now() * 1000;
+  if (!Number.isSafeInteger(now)) throw new TypeError(`now ${now} is not an integral number of µs`);
+  const bytes = typeof input === "string" ? utf8In.encode(input) : input;
+  const tags = (options.deviceTags ?? ["device", "host"]).map((t) => utf8In.encode(t));
+  const start = builder.length;
+  const parser = new LineParser(bytes, builder, limits, precision, now, tags);
+  try {
+    parser.run();
+  } catch (err) {
+    builder.truncate(start);
+    throw err;
+  }
+  return { seq: undefined, readings: builder.length - start, rejected: parser.rejected };
+}
+
+/** One body's parse: the bytes, the per-line field scratch and the name caches. */
+class LineParser {
+  readonly rejected: Rejection[] = [];
+  readonly #buf: Uint8Array;
+  readonly #end: number;
+  readonly #builder: BatchBuilder;
+  readonly #limits: FrameLimits;
+  readonly #precision: Precision;
+  readonly #now: number;
+  readonly #deviceTags: Uint8Array[];
+  readonly #names: LineNames;
+  #line = 0;
+  /** Newlines inside quoted strings of the current line (they still count as lines). */
+  #innerLines = 0;
+  /** Readings kept plus refused so far, against limits.maxReadings. */
+  #produced = 0;
+  #error = "";
+  #errorAt = 0;
+  // The current line's fields.
+  #keyStart = new Int32Array(16);
+  #keyEnd = new Int32Array(16);
+  #keyHash = new Int32Array(16);
+  #status = new Uint8Array(16);
+  #value = new Float64Array(16);
+
+  constructor(buf: Uint8Array, builder: BatchBuilder, limits: FrameLimits, precision: Precision, now: number, deviceTags: Uint8Array[]) {
+    this.#buf = buf;
+    this.#end = buf.length;
+    this.#builder = builder;
+    this.#limits = limits;
+    this.#precision = precision;
+    this.#now = now;
+    this.#deviceTags = deviceTags;
+    this.#names = new LineNames(builder, limits);
+  }
+
+  run(): void {
+    const buf = this.#buf;
+    const end = this.#end;
+    let p = 0;
+    while (p < end) {
+      let c = buf[p];
+      while ((c === SPACE || c === TAB || c === CR) && ++p < end) c = buf[p];
+      if (p >= end) break;
+      let lineEnd: number;
+      if (c === NL) lineEnd = p;
+      else if (c === HASH) lineEnd = this.#skipLine(p);
+      else {
+        this.#innerLines = 0;
+        lineEnd = this.#parseLine(p);
+        if (lineEnd < 0) {
+          this.#reject(this.#line, "malformed", `${this.#error} at byte ${this.#errorAt}; line starts ${this.#snippet(p)}`);
+          lineEnd = this.#skipLine(this.#errorAt);
+        }
+        this.#line += this.#innerLines;
+        if (this.#produced > this.#limits.maxReadings) {
+          throw new FrameError("TOO_LARGE", `line ${this.#line} at byte ${p} brings the body to ${this.#produced} readings, more than ${this.#limits.maxReadings}`, p);
+        }
+      }
+      this.#line++;
+      p = lineEnd + 1;
+    }
+  }
+
+  /** Position of the next newline at or after p (or the end). */
+  #skipLine(p: number): number {
+    const buf = this.#buf;
+    while (p < this.#end && buf[p] !== NL) p++;
+    return p;
+  }
+
+  #fail(at: number, error: string): number {
+    this.#error = error;
+    this.#errorAt = at;
+    return -1;
+  }
+
+  /** Parses the line at p; returns the position of its newline (or the end), or −1 with #error set. */
+  #parseLine(p: number): number {
+    const buf = this.#buf;
+    const end = this.#end;
+    let c = 0;
+    // Measurement: up to an unescaped comma or space; a backslash keeps the next byte in the name.
+    const mStart = p;
+    let h = FNV_BASIS;
+    for (; p < end; p++) {
+      c = buf[p];
+      if (c === COMMA || c === SPACE || c === NL) break;
+      if (c === BACKSLASH && p + 1 < end && buf[p + 1] !== NL) {
+        h = fnv(h, c);
+        c = buf[++p];
+      }
+      h = fnv(h, c);
+    }
+    const mEnd = p;
+    const mHash = h;
+    if (mEnd === mStart) return this.#fail(p, "no measurement");
+    // Tags: only the device tag is kept (the first of deviceTags present).
+    let dStart = 0;
+    let dEnd = 0;
+    let dRank = NO_DEVICE;
+    while (p < end && buf[p] === COMMA) {
+      const kStart = ++p;
+      for (; p < end; p++) {
+        c = buf[p];
+        if (c === EQUALS || c === COMMA || c === SPACE || c === NL) break;
+        if (c === BACKSLASH && p + 1 < end && buf[p + 1] !== NL) p++;
+      }
+      if (p >= end || buf[p] !== EQUALS || p === kStart) return this.#fail(p, "a tag is not key=value");
+      const kEnd = p++;
+      const vStart = p;
+      for (; p < end; p++) {
+        c = buf[p];
+        if (c === COMMA || c === SPACE || c === NL || c === EQUALS) break;
+        if (c === BACKSLASH && p + 1 < end && buf[p + 1] !== NL) p++;
+      }
+      if (p === vStart || (p < end && buf[p] === EQUALS)) return this.#fail(p, "a tag value is empty or holds an unescaped =");
+      const rank = this.#deviceRank(kStart, kEnd);
+      if (rank < dRank) {
+        dRank = rank;
+        dStart = vStart;
+        dEnd = p;
+      }
+    }
+    if (p >= end || buf[p] !== SPACE) return this.#fail(p, "no fields");
+    while (p < end && buf[p] === SPACE) p++;
+    // Fields: key=value[,key=value…]; values are parsed now, readings are added once the line is whole.
+    let fields = 0;
+    for (;;) {
+      const kStart = p;
+      h = mHash;
+      for (; p < end; p++) {
+        c = buf[p];
+        if (c === EQUALS || c === COMMA || c === SPACE || c === NL) break;
+        if (c === BACKSLASH && p + 1 < end && buf[p + 1] !== NL) {
+          h = fnv(h, c);
+          c = buf[++p];
+        }
+        h = fnv(h, c);
+      }
+      if (p >= end || buf[p] !== EQUALS || p === kStart) return this.#fail(p, "a field is not key=value");
+      if (fields === this.#keyStart.length) this.#growFields();
+      this.#keyStart[fields] = kStart;
+      this.#keyEnd[fields] = p;
+      this.#keyHash[fields] = h;
+      p++;
+      if (p < end && buf[p] === QUOTE) {
+        // A string: may hold any byte, \" and \\ escaped, even newlines.
+        for (p++; p < end; p++) {
+          c = buf[p];
+          if (c === BACKSLASH) p++;
+          else if (c === QUOTE) break;
+          else if (c === NL) this.#innerLines++;
+        }
+        if (p >= end) return this.#fail(p, "a string field has no closing quote");
+        p++;
+        if (p < end && (c = buf[p]) !== COMMA && c !== SPACE && c !== NL && c !== CR) return this.#fail(p, "bytes after a string field");
+        this.#status[fields] = NON_NUMERIC;
+      } else {
+        const vStart = p;
+        for (; p < end; p++) {
+          c = buf[p];
+          if (c === COMMA || c === SPACE || c === NL || c === CR) break;
+        }
+        if (p === vStart) return this.#fail(p, "a field has no value");
+        const v = fieldValue(buf, vStart, p);
+        if (v !== v) return this.#fail(vStart, `field value ${this.#snippet(vStart, p)} is not a number, integer, boolean or string`);
+        this.#value[fields] = v;
+        this.#status[fields] = v === Infinity || v === -Infinity ? BAD_VALUE : OK;
+      }
+      fields++;
+      if (p < end && buf[p] === COMMA) p++;
+      else break;
+    }
+    // Timestamp, then nothing but blanks to the newline.
+    let ts = this.#now;
+    while (p < end && buf[p] === SPACE) p++;
+    if (p < end && (c = buf[p]) !== NL && c !== CR) {
+      const tStart = p;
+      while (p < end && (c = buf[p]) !== SPACE && c !== NL && c !== CR && c !== TAB) p++;
+      ts = timestampMicros(buf, tStart, p, this.#precision);
+      if (ts !== ts) return this.#fail(tStart, `timestamp ${this.#snippet(tStart, p)} is not an integer`);
+    }
+    while (p < end && ((c = buf[p]) === SPACE || c === CR || c === TAB)) p++;
+    if (p < end && buf[p] !== NL) return this.#fail(p, "bytes after the timestamp");
+    this.#emit(mStart, mEnd, dRank, dStart, dEnd, ts, fields);
+    return p;
+  }
+
+  /** Adds the line's readings, or its refusals. */
+  #emit(mStart: number, mEnd: number, dRank: number, dStart: number, dEnd: number, ts: number, fields: number): void {
+    const line = this.#line;
+    if (dRank === NO_DEVICE) {
+      const tags = this.#deviceTags.map((t) => utf8Out.decode(t)).join(" or ");
+      return this.#reject(line, "missing_field", `no ${tags} tag`);
+    }
+    if (ts === Infinity || ts === -Infinity) return this.#reject(line, "bad_timestamp", `timestamp outside ±2^53 µs (precision ${this.#precision})`);
+    const buf = this.#buf;
+    const names = this.#names;
+    const device = names.device(buf, dStart, dEnd);
+    if (device < 0) return this.#reject(line, "bad_name", names.problem(device));
+    for (let f = 0; f < fields; f++) {
+      const status = this.#status[f];
+      if (status !== OK) {
+        const key = this.#snippet(this.#keyStart[f], this.#keyEnd[f]);
+        if (status === NON_NUMERIC) this.#reject(line, "non_numeric", `field ${key} is a string`);
+        else this.#reject(line, "bad_value", `field ${key} is out of range`);
+        continue;
+      }
+      const channel = names.channel(buf, mStart, mEnd, this.#keyStart[f], this.#keyEnd[f], this.#keyHash[f]);
+      if (channel < 0) this.#reject(line, "bad_name", names.problem(channel));
+      else {
+        this.#builder.add(device, channel, ts, this.#value[f]);
+        this.#produced++;
+      }
+    }
+  }
+
+  /** The rank of a tag key in deviceTags, or NO_DEVICE. */
+  #deviceRank(s: number, e: number): number {
+    const buf = this.#buf;
+    const tags = this.#deviceTags;
+    for (let r = 0; r < tags.length; r++) {
+      const t = tags[r];
+      if (t.length !== e - s) continue;
+      let k = 0;
+      while (k < t.length && t[k] === buf[s + k]) k++;
+      if (k === t.length) return r;
+    }
+    return NO_DEVICE;
+  }
+
+  #reject(index: number, reason: RejectReason, detail: string): void {
+    this.rejected.push({ index, reason, detail });
+    this.#produced++;
+  }
+
+  /** Up to 40 bytes from s (to e or the newline), quoted, for messages. */
+  #snippet(s: number, e = this.#end): string {
+    let stop = Math.min(e, s + 40);
+    const nl = this.#buf.subarray(s, stop).indexOf(NL);
+    if (nl >= 0) stop = s + nl;
+    return JSON.stringify(new TextDecoder().decode(this.#buf.subarray(s, stop)) + (stop < e && nl < 0 ? "…" : ""));
+  }
+
+  #growFields(): void {
+    const n = this.#keyStart.length * 2;
+    const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T, b: T): T => (b.set(a), b);
+    this.#keyStart = grow(this.#keyStart, new Int32Array(n));
+    this.#keyEnd = grow(this.#keyEnd, new Int32Array(n));
+    this.#keyHash = grow(this.#keyHash, new Int32Array(n));
+    this.#status = grow(this.#status, new Uint8Array(n));
+    this.#value = grow(this.#value, new Float64Array(n));
+  }
+}
