@@ -55,7 +55,11 @@ describe.runIf("binary" in redis || redis.mustFail)("scale-out through Redis Str
     const w2 = worker(server.url, dataDir, "w2");
     cleanups.push(async () => void w2.child.kill("SIGKILL"));
     const owners = async () => Promise.all(Array.from({ length: 8 }, (_, p) => admin.get(`iotpipe:local:lease:p${p}`)));
-    for (let i = 0; i < 100 && new Set(await owners()).size < 2; i++) await sleep(100);
+    const shared = async () => {
+      const o = await owners();
+      return o.every((x) => x !== null) && o.includes("w1") && o.includes("w2");
+    };
+    for (let i = 0; i < 150 && !(await shared()); i++) await sleep(100);
     expect(new Set(await owners())).toEqual(new Set(["w1", "w2"]));
 
     const devices = Array.from({ length: 8 }, (_, i) => `pump-${i}`);
