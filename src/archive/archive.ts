@@ -164,6 +164,7 @@ export class Archive {
     await state.exclusively(() => checkpoint(state));
     state.closed = true;
     await state.wal.close();
+    await state.files.closeAll();
   }
 
   /**
@@ -175,6 +176,7 @@ export class Archive {
     if (state.closed) return;
     state.closed = true;
     await state.wal.close();
+    await state.files.closeAll();
   }
 
   /** Merges each partition's segments into one, resolving late and overlapping blocks. */

@@ -1,7 +1,7 @@
 // Segment indexes, loaded once per segment and kept by series, and the query inputs built from them,
 // from sealed blocks still in memory, and from head points.
 import { join } from "node:path";
-import { readSegmentIndex, readBlock } from "./segment-read.js";
+import { readSegmentIndex } from "./segment-read.js";
 import { ArchiveError } from "./errors.js";
 import { CodecError } from "../codec/index.js";
 import { splitSeriesKey, bucketOf } from "./series-key.js";
@@ -69,8 +69,8 @@ function memoryBlock(b: SealedBlock): BlockSource {
 }
 
 /** A block in a segment file: a block failing its checksums is reported as the file's corruption. */
-function storedBlock(file: string, b: CatalogBlock): BlockSource {
-  const read = () => readBlock(file, b.offset, b.length);
+function storedBlock(state: ArchiveState, file: string, b: CatalogBlock): BlockSource {
+  const read = () => state.files.read(file, b.offset, b.length);
   return {
     summary: b.summary,
     sequence: b.sequence,
@@ -117,11 +117,11 @@ export async function buildInputs(state: ArchiveState, q: NormalizedQuery): Prom
     for (const [segment, index] of indexes as (readonly [SegmentEntry, Map<string, CatalogBlock[]>])[]) {
       for (const b of index.get(s.key) ?? []) {
         if (b.summary.tMax < q.from || b.summary.tMin >= q.to) continue;
-        if (quarantined.has(`${segment.file}@${b.offset}`)) {
+        if (quarantined.size > 0 && quarantined.has(`${segment.file}@${b.offset}`)) {
           plan.quarantinedSkipped++;
           continue;
         }
-        blocks.push(storedBlock(join(state.dir, segment.file), b));
+        blocks.push((b.source ??= storedBlock(state, join(state.dir, segment.file), b)));
       }
     }
     for (const b of memory.get(s.key) ?? []) blocks.push(memoryBlock(b));

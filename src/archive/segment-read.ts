@@ -1,4 +1,5 @@
-// Reads a segment's index (footer first, then the index it points at) and single blocks by offset.
+// Reads a segment's index: the footer first, then the index it points at. (Blocks are read through
+// the archive's FileHandles.)
 import { open, type FileHandle } from "node:fs/promises";
 import { crc32 } from "node:zlib";
 import { ArchiveError, ioError } from "./errors.js";
@@ -86,19 +87,4 @@ function parseIndex(index: Uint8Array, dataEnd: number, bad: (why: string) => Ar
     at += 30 + headerLength;
   }
   return blocks;
-}
-
-/** Reads one block's bytes. */
-export async function readBlock(file: string, offset: number, length: number): Promise<Uint8Array> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, "r");
-  } catch (err) {
-    throw ioError(err, "opening segment", file);
-  }
-  try {
-    return await readAt(handle, offset, length, file);
-  } finally {
-    await handle.close();
-  }
 }

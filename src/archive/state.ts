@@ -8,6 +8,8 @@ import type { Manifest } from "./manifest.js";
 import type { Registry } from "./registry.js";
 import type { WalWriter } from "./wal.js";
 import type { IndexedBlock } from "./segment-format.js";
+import type { BlockSource } from "../query/source.js";
+import { FileHandles } from "./file-handles.js";
 
 /** A sealed block not yet in a segment. */
 export interface SealedBlock {
@@ -18,9 +20,10 @@ export interface SealedBlock {
   late: boolean;
 }
 
-/** A segment block with its parsed summary. */
+/** A segment block with its parsed summary (and, once a query used it, its query-engine view). */
 export interface CatalogBlock extends IndexedBlock {
   summary: BlockSummary;
+  source?: BlockSource;
 }
 
 /** Counters an operator watches. */
@@ -52,6 +55,8 @@ export class ArchiveState {
   inflight: SealedBlock[] = [];
   /** Segment file → its index by series (loaded on first use). */
   readonly catalog = new Map<string, Promise<Map<string, CatalogBlock[]>>>();
+  /** Open segment files, reused across reads. */
+  readonly files = new FileHandles();
   /** Serialises checkpoints and maintenance (both rewrite the manifest). */
   exclusive: Promise<unknown> = Promise.resolve();
   /** Seal order of the next block (a manifest records it at each commit). */

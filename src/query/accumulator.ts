@@ -3,7 +3,8 @@
 // 8 760 headers agrees with one computed from 31 million points. Non-finite values are left out.
 import type { BlockSummary } from "../codec/index.js";
 import type { Conversion } from "./units.js";
-import { exactQuantile, approxQuantile, emptyIntervals, type Intervals } from "./quantile.js";
+import { exactQuantile, approxQuantile, type Intervals } from "./quantile.js";
+import { Values } from "./values.js";
 import type { NormalizedQuery } from "./query.js";
 
 /** An accumulator's contents as plain data: posted between threads and merged by the coordinator. */
@@ -19,8 +20,10 @@ export interface AccumulatorState {
   first: number;
   lastTime: number;
   last: number;
-  points: number[];
-  intervals: Intervals;
+  /** Values kept for percentiles, in chunks (handed over without copying). */
+  points: Float64Array[];
+  /** Sketch intervals of whole blocks (lower edge, upper edge, count), in chunks. */
+  intervals: { lo: Float64Array[]; hi: Float64Array[]; count: Float64Array[] };
 }
 
 export class Accumulator {
@@ -35,8 +38,8 @@ export class Accumulator {
   first = NaN;
   lastTime = -Infinity;
   last = NaN;
-  #points: number[] = [];
-  #intervals: Intervals = emptyIntervals();
+  readonly #points = new Values();
+  readonly #intervals = { lo: new Values(), hi: new Values(), count: new Values() };
   readonly #keepPoints: boolean;
 
   constructor(keepPoints: boolean) {
@@ -57,8 +60,8 @@ export class Accumulator {
       first: this.first,
       lastTime: this.lastTime,
       last: this.last,
-      points: this.#points,
-      intervals: this.#intervals,
+      points: this.#points.all(),
+      intervals: { lo: this.#intervals.lo.all(), hi: this.#intervals.hi.all(), count: this.#intervals.count.all() },
     };
   }
 
@@ -82,10 +85,10 @@ export class Accumulator {
       this.lastTime = o.lastTime;
       this.last = o.last;
     }
-    for (const v of o.points) this.#points.push(v);
-    this.#intervals.lo.push(...o.intervals.lo);
-    this.#intervals.hi.push(...o.intervals.hi);
-    this.#intervals.count.push(...o.intervals.count);
+    this.#points.adopt(o.points);
+    this.#intervals.lo.adopt(o.intervals.lo);
+    this.#intervals.hi.adopt(o.intervals.hi);
+    this.#intervals.count.adopt(o.intervals.count);
   }
 
   #addSum(x: number): void {
@@ -139,7 +142,7 @@ export class Accumulator {
       this.lastTime = s.tMax;
       this.last = c.scale * s.last + c.offset;
     }
-    if (s.sketch) {
+    if (s.sketch && this.#keepPoints) {
       const buckets = s.sketch.counts.length;
       const width = (hi - lo) / buckets;
       const slack = (Math.abs(lo) + Math.abs(hi)) * 1e-15 + width * 1e-9;
@@ -177,13 +180,17 @@ export class Accumulator {
           break;
       }
     }
-    for (const { name, p: quantile } of q.quantiles) {
-      if (n === 0) continue;
-      const points = Float64Array.from(this.#points);
-      if (this.#intervals.count.length === 0) {
+    const wanted = n > 0 && q.quantiles.length > 0;
+    const points = wanted ? this.#points.flat() : new Float64Array(0);
+    const sketched = wanted && this.#intervals.count.length > 0;
+    const intervals: Intervals | undefined = sketched
+      ? { lo: this.#intervals.lo.flat(), hi: this.#intervals.hi.flat(), count: this.#intervals.count.flat() }
+      : undefined;
+    for (const { name, p: quantile } of wanted ? q.quantiles : []) {
+      if (!intervals) {
         values[name] = exactQuantile(points, quantile);
       } else {
-        const { value, bound } = approxQuantile(this.#intervals, points, quantile);
+        const { value, bound } = approxQuantile(intervals, points, quantile);
         values[name] = value;
         (errorBounds ??= {})[name] = bound;
       }

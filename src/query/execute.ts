@@ -89,17 +89,19 @@ function clusters(blocks: BlockSource[], memory: Points): { clusters: Cluster[];
   return { clusters: out, loose: { timestamps: Float64Array.from(keep, (i) => ts[i]), values: Float64Array.from(keep, (i) => vs[i]) } };
 }
 
-/** The version in force at `t` (versions oldest first), or undefined before the first. */
-function versionAt(versions: readonly SeriesVersion[], t: number): SeriesVersion | undefined {
-  let found: SeriesVersion | undefined;
-  for (const v of versions) {
-    if (v.since <= t) found = v;
-    else break;
-  }
+/** Index of the version in force at `t` (versions oldest first), or -1 before the first. */
+function versionIndex(versions: readonly SeriesVersion[], t: number): number {
+  let found = -1;
+  for (let i = 0; i < versions.length && versions[i].since <= t; i++) found = i;
   return found;
 }
 
-/** Aggregates `inputs` into mergeable per-group, per-bucket states. */
+/** The version in force at `t`, or undefined before the first. */
+function versionAt(versions: readonly SeriesVersion[], t: number): SeriesVersion | undefined {
+  const i = versionIndex(versions, t);
+  return i < 0 ? undefined : versions[i];
+}
+
 export async function executePartial(q: NormalizedQuery, inputs: readonly SeriesInput[], codec: Codec, dryRun: boolean): Promise<PartialExecution> {
   const plan = { series: inputs.length, blocksInRange: 0, blocksFromHeaders: 0, blocksDecoded: 0, pointsDecoded: 0, memoryPoints: 0 };
   const warnings: string[] = [];
@@ -134,11 +136,29 @@ export async function executePartial(q: NormalizedQuery, inputs: readonly Series
       return acc;
     };
     const addPoints = (points: Points) => {
-      for (let i = 0; i < points.timestamps.length; i++) {
-        const t = points.timestamps[i];
+      // Sorted points: the bucket and the channel version change rarely, so both are looked up only
+      // when a point leaves the current one.
+      let acc: Accumulator | undefined;
+      let bucketEnds = -Infinity;
+      let c: Conversion | undefined;
+      let versionFrom = Infinity;
+      let versionUntil = -Infinity;
+      const { timestamps, values } = points;
+      for (let i = 0; i < timestamps.length; i++) {
+        const t = timestamps[i];
         if (t < q.from || t >= q.to) continue;
-        const c = convert(versionAt(s.versions, t));
-        if (c) bucketFor(t).addPoint(t, c.scale * points.values[i] + c.offset);
+        if (t < versionFrom || t >= versionUntil) {
+          const at = versionIndex(s.versions, t);
+          c = convert(at < 0 ? undefined : s.versions[at]);
+          versionFrom = at < 0 ? -Infinity : s.versions[at].since;
+          versionUntil = at + 1 < s.versions.length ? s.versions[at + 1].since : Infinity;
+        }
+        if (!c) continue;
+        if (acc === undefined || t >= bucketEnds || t < bucketEnds - (q.stepMicros ?? Infinity)) {
+          acc = bucketFor(t);
+          bucketEnds = bucketEnd(q, bucketStart(q, t));
+        }
+        acc.addPoint(t, c.scale * values[i] + c.offset);
       }
     };
 

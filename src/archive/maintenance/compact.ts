@@ -68,6 +68,7 @@ export async function compact(state: ArchiveState): Promise<CompactionReport> {
   state.manifest = committed;
   for (const file of replaced) {
     state.catalog.delete(file);
+    await state.files.forget(join(state.dir, file));
     await unlink(join(state.dir, file)).catch(() => undefined);
   }
   report.segmentsAfter = entries.length;

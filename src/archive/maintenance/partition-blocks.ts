@@ -1,7 +1,6 @@
 // Reads a partition's (or a segment's) blocks with their segment, for the maintenance jobs.
 import { join } from "node:path";
 import { segmentIndex } from "../catalog.js";
-import { readBlock } from "../segment-read.js";
 import type { SegmentEntry } from "../manifest.js";
 import type { ArchiveState, CatalogBlock } from "../state.js";
 
@@ -23,7 +22,7 @@ export async function blocksBySeries(state: ArchiveState, segments: readonly Seg
 }
 
 export function readLocated(state: ArchiveState, b: LocatedBlock): Promise<Uint8Array> {
-  return readBlock(join(state.dir, b.segment.file), b.offset, b.length);
+  return state.files.read(join(state.dir, b.segment.file), b.offset, b.length);
 }
 
 /** Segments grouped by partition (window/bucket). */

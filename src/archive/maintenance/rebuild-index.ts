@@ -58,6 +58,7 @@ export async function rebuildIndex(state: ArchiveState, file: string): Promise<R
     }
     at = blockAt + length;
   }
+  await state.files.forget(path);
   const size = await writeSegment(path, blocks);
   state.catalog.delete(file);
   const committed = {

@@ -30,6 +30,7 @@ export async function dropBefore(state: ArchiveState, before: number): Promise<R
   state.manifest = committed;
   for (const file of gone) {
     state.catalog.delete(file);
+    await state.files.forget(join(state.dir, file));
     await unlink(join(state.dir, file)).catch(() => undefined);
   }
   return report;
