@@ -101,7 +101,7 @@ function timestampsFromFloat(n: i32): i32 {
 export function encodeBlock(n: i32, tsAreFloat: bool, forceValues: i32, forceTimestamps: i32): i32 {
   if (n < 1 || n > MAX_POINTS || n > pointCap) return E.fail(E.ERR_COUNT, 0, n, MAX_POINTS);
   if (forceValues < 0 || forceValues > <i32>VALUES_RUNS) return E.fail(E.ERR_CODEC_ID, 9, forceValues, 0);
-  if (forceTimestamps < -1 || forceTimestamps > 3) return E.fail(E.ERR_CODEC_ID, 8, forceTimestamps, 0);
+  if (forceTimestamps < -1 || forceTimestamps > 4) return E.fail(E.ERR_CODEC_ID, 8, forceTimestamps, 0);
   if (tsAreFloat) {
     const bad = timestampsFromFloat(n);
     if (bad < 0) return bad;

@@ -6,8 +6,10 @@
 //   1 FOR          varint zz(ref) · pfor(x[i] − ref)                   ref = min
 //   2 DELTA        varint zz(first) · varint zz(base) · pfor(zz(x[i] − x[i−1] − base))   base = median step
 //   3 DOD          varint zz(first) · varint zz(x[1] − x[0]) · pfor(zz(Δ²x[i]))
+//   4 FRAME_FOR    ints(the minimum of each 128-point frame; modes 0–3 only) · pfor(x[i] − its frame's minimum)
 // Delta beats delta-of-delta on gaps and jitter (one residual instead of two, half the spread); DOD wins
-// when the step drifts. Both are priced exactly, not guessed.
+// when the step drifts. A noisy gauge around a slowly moving level is FRAME_FOR's: its residuals span
+// the noise alone, where a delta spans the noise twice. All are priced exactly, not guessed.
 
 import { zigzag, unzigzag, putVarint, getVarint, varintValue } from "./bytes";
 import { pforWrite, pforDecode, bitLength, countLength, closeFrame, FRAME } from "./pfor";
@@ -20,6 +22,7 @@ export const MODE_PROGRESSION: i32 = 0;
 export const MODE_FOR: i32 = 1;
 export const MODE_DELTA: i32 = 2;
 export const MODE_DOD: i32 = 3;
+export const MODE_FRAME_FOR: i32 = 4;
 export const MODE_AUTO: i32 = -1;
 
 const sample = memory.data(64 * 8, 16);
@@ -83,7 +86,10 @@ function residuals(src: usize, n: i32, mode: i32, param: i64): i32 {
 }
 
 const hists = memory.data(3 * 66 * 4, 16);
-const widthMem = memory.data(3 * WIDTHS, 16);
+const widthMem = memory.data(4 * WIDTHS, 16);
+/** Frame minimums of a FRAME_FOR stream being written, and of one being read. */
+const frameRefs = memory.data(WIDTHS * 8, 16);
+const readRefs = memory.data(WIDTHS * 8, 16);
 /** Planned bytes of FOR, DELTA and DOD (index mode − 1). */
 const planned = memory.data(3 * 4, 16);
 
@@ -132,8 +138,39 @@ function planAll(src: usize, n: i32, ref: i64, base: i64): void {
   store<i32>(planned, bytesDod, 8);
 }
 
-/** Writes `n` ≥ 1 integers at `src` as an integer stream at `out`; returns the position after it. */
-export function encodeInts(src: usize, n: i32, out: usize, force: i32): usize {
+/** Stores each frame's minimum at frameRefs; returns the number of frames. */
+function frameMinimums(src: usize, n: i32): i32 {
+  const frames = (n + FRAME - 1) >> 7;
+  for (let f = 0; f < frames; f++) {
+    const end = min(n, (f + 1) << 7);
+    let m = at(src, f << 7);
+    for (let i = (f << 7) + 1; i < end; i++) m = min(m, at(src, i));
+    store<i64>(frameRefs + (<usize>f << 3), m);
+  }
+  return frames;
+}
+
+/** Fills resBuf with each value minus its frame's minimum. */
+function frameResiduals(src: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<u64>(resBuf + (<usize>i << 3), <u64>(at(src, i) - load<i64>(frameRefs + (<usize>(i >> 7) << 3))));
+}
+
+/** Prices the residuals in resBuf alone, recording their frame widths at `widths`. */
+function planResiduals(n: i32, widths: usize): i32 {
+  memory.fill(hists, 0, 66 * 4);
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && (i & (FRAME - 1)) == 0) bytes += closeFrame(hists, FRAME, widths, (i >> 7) - 1);
+    countLength(hists, bitLength(load<u64>(resBuf + (<usize>i << 3))));
+  }
+  return bytes + closeFrame(hists, n - ((n - 1) & ~(FRAME - 1)), widths, (n - 1) >> 7);
+}
+
+/**
+ * Writes `n` ≥ 1 integers at `src` as an integer stream at `out`; returns the position after it.
+ * `nested` streams (a FRAME_FOR stream's minimums) use modes 0–3 only.
+ */
+export function encodeInts(src: usize, n: i32, out: usize, force: i32, nested: bool = false): usize {
   let mode = force;
   const progression = isProgression(src, n);
   if (mode == MODE_AUTO && progression) mode = MODE_PROGRESSION;
@@ -145,9 +182,18 @@ export function encodeInts(src: usize, n: i32, out: usize, force: i32): usize {
     out = putVarint(out, zigzag(at(src, 0)));
     return putVarint(out, zigzag(n > 1 ? at(src, 1) - at(src, 0) : 0));
   }
+  if (nested && mode == MODE_FRAME_FOR) mode = MODE_AUTO;
   const base = n >= 2 ? medianStep(src, n) : 0;
   const ref = minOf(src, n);
   planAll(src, n, ref, base);
+  let frames = 0;
+  let frameBytes = i32.MAX_VALUE;
+  if (!nested && (mode == MODE_AUTO || mode == MODE_FRAME_FOR)) {
+    frames = frameMinimums(src, n);
+    frameResiduals(src, n);
+    // The minimums' own stream is priced at two bytes a frame: they move as slowly as the level.
+    frameBytes = planResiduals(n, widthsOf(MODE_FRAME_FOR)) + frames * 2 + 2;
+  }
   if (mode == MODE_AUTO) {
     mode = MODE_FOR;
     let best = plannedBytes(MODE_FOR);
@@ -155,8 +201,18 @@ export function encodeInts(src: usize, n: i32, out: usize, force: i32): usize {
       best = plannedBytes(MODE_DELTA);
       mode = MODE_DELTA;
     }
-    if (n >= 3 && plannedBytes(MODE_DOD) < best) mode = MODE_DOD;
+    if (n >= 3 && plannedBytes(MODE_DOD) < best) {
+      best = plannedBytes(MODE_DOD);
+      mode = MODE_DOD;
+    }
+    if (frameBytes < best) mode = MODE_FRAME_FOR;
     store<u8>(out - 1, <u8>mode);
+  }
+  if (mode == MODE_FRAME_FOR) {
+    out = encodeInts(frameRefs, frames, out, MODE_AUTO, true);
+    // The nested stream reused resBuf and the histograms; the widths of this one are kept apart.
+    frameResiduals(src, n);
+    return pforWrite(resBuf, n, widthsOf(MODE_FRAME_FOR), out);
   }
   const widths = widthsOf(mode);
   if (mode == MODE_FOR) {
@@ -176,10 +232,22 @@ export function encodeInts(src: usize, n: i32, out: usize, force: i32): usize {
  * Reads an integer stream of `n` values at `p` (ending by `end`) into `dst`.
  * Returns the position after it, or 0 when it is malformed or runs past `end`.
  */
-export function decodeInts(p: usize, end: usize, dst: usize, n: i32): usize {
+export function decodeInts(p: usize, end: usize, dst: usize, n: i32, nested: bool = false): usize {
   if (p >= end) return 0;
   const mode = <i32>load<u8>(p++);
-  if (mode > MODE_DOD) return 0;
+  if (mode > (nested ? MODE_DOD : MODE_FRAME_FOR)) return 0;
+  if (mode == MODE_FRAME_FOR) {
+    const frames = (n + FRAME - 1) >> 7;
+    p = decodeInts(p, end, readRefs, frames, true);
+    if (p == 0) return 0;
+    p = pforDecode(p, end, dst, n);
+    if (p == 0) return 0;
+    for (let i = 0; i < n; i++) {
+      const slot = dst + (<usize>i << 3);
+      store<i64>(slot, load<i64>(slot) + load<i64>(readRefs + (<usize>(i >> 7) << 3)));
+    }
+    return p;
+  }
   p = getVarint(p, end);
   if (p == 0) return 0;
   const first = unzigzag(varintValue);

@@ -1,21 +1,22 @@
 // Writes sealed blocks as one new segment per partition they fall in, and describes each for the
 // manifest. Files are durable when this resolves; they are live only once the manifest names them.
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { bucketOf } from "./series-key.js";
 import { windowOf, type Layout } from "./layout.js";
 import { writeSegment, type BlockToWrite } from "./segment-write.js";
 import type { SegmentEntry } from "./manifest.js";
-import { ioError } from "./errors.js";
 import type { BlockSummary } from "../codec/index.js";
 
 export interface BlockWithSummary extends BlockToWrite {
   summary: BlockSummary;
 }
 
-/** Segment file path (relative to the archive) for partition (window, bucket), segment number `n`. */
+/**
+ * Segment file path (relative to the archive) for partition (window, bucket), segment number `n`.
+ * One flat directory: a directory per window would cost a filesystem block per day for nothing.
+ */
 export function segmentPath(window: string, bucket: number, n: number): string {
-  return join("data", window, `${String(bucket).padStart(5, "0")}-${String(n).padStart(8, "0")}.seg`);
+  return join("data", `${window}.${String(bucket).padStart(5, "0")}.${String(n).padStart(8, "0")}.seg`);
 }
 
 /** Writes `blocks` grouped by partition; `nextSegment` numbers the files. Returns the new entries. */
@@ -38,11 +39,6 @@ export async function writePartitions(
   for (const g of groups.values()) {
     g.blocks.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.summary.tMin - b.summary.tMin));
     const file = segmentPath(g.window.name, g.bucket, nextSegment());
-    try {
-      await mkdir(join(dir, "data", g.window.name), { recursive: true });
-    } catch (err) {
-      throw ioError(err, "creating", join(dir, "data", g.window.name));
-    }
     const bytes = await writeSegment(join(dir, file), g.blocks);
     entries.push({
       file,

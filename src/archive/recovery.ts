@@ -1,7 +1,7 @@
 // Opening an archive: load (or create) the manifest and registry, delete segment files a crashed
 // checkpoint left behind, replay the WAL written since the last checkpoint into the heads, then
 // checkpoint so the next crash has nothing to replay.
-import { mkdir, readdir, unlink, rmdir } from "node:fs/promises";
+import { mkdir, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { loadManifest, saveManifest, type Manifest } from "./manifest.js";
 import { listWal, replayWal, WalWriter } from "./wal.js";
@@ -49,16 +49,12 @@ export async function removeOrphans(dir: string, manifest: Manifest): Promise<nu
     }
   }
   const data = join(dir, "data");
-  for (const window of await readdir(data).catch(() => [] as string[])) {
-    const names = await readdir(join(data, window)).catch(() => [] as string[]);
-    for (const name of names) {
-      const file = join("data", window, name);
-      if ((name.endsWith(".seg") && !live.has(file)) || name.endsWith(".tmp")) {
-        await unlink(join(dir, file)).catch(() => undefined);
-        removed++;
-      }
+  for (const name of await readdir(data).catch(() => [] as string[])) {
+    const file = join("data", name);
+    if ((name.endsWith(".seg") && !live.has(file)) || name.endsWith(".tmp")) {
+      await unlink(join(dir, file)).catch(() => undefined);
+      removed++;
     }
-    if (names.length > 0 && (await readdir(join(data, window))).length === 0) await rmdir(join(data, window)).catch(() => undefined);
   }
   return removed;
 }

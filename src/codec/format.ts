@@ -29,12 +29,12 @@ export const HEADER = {
 /** How the values of a block are stored. */
 export type ValueCodec = "plain" | "decimal" | "xor" | "runs";
 /** How an integer stream (the timestamps) is stored. */
-export type IntegerMode = "progression" | "for" | "delta" | "dod";
+export type IntegerMode = "progression" | "for" | "delta" | "dod" | "frame-for";
 
 /** @internal Value codec ids as written in byte 9 of the header. */
 export const VALUE_CODEC_IDS: Record<ValueCodec, number> = { plain: 1, decimal: 2, xor: 3, runs: 4 };
 /** @internal Integer stream modes as written in the stream's first byte. */
-export const INTEGER_MODE_IDS: Record<IntegerMode, number> = { progression: 0, for: 1, delta: 2, dod: 3 };
+export const INTEGER_MODE_IDS: Record<IntegerMode, number> = { progression: 0, for: 1, delta: 2, dod: 3, "frame-for": 4 };
 
 /** @internal */
 export function valueCodecName(id: number): ValueCodec | undefined {

@@ -331,8 +331,8 @@ describe("archive crash safety", () => {
     const planted = [
       `.manifest.json.${DEAD_PID}.tmp`,
       `.registry.json.${DEAD_PID}.tmp`,
-      `data/${live.window}/.${bucket}-${number}.seg.${DEAD_PID}.tmp`,
-      `data/${live.window}/${bucket}-${number}.seg`,
+      `data/.${live.window}.${bucket}.${number}.seg.${DEAD_PID}.tmp`,
+      `data/${live.window}.${bucket}.${number}.seg`,
       `wal/${"1".padStart(10, "0")}.wal`,
     ];
     const segment = readFileSync(join(dir, live.file));

@@ -254,7 +254,7 @@ describe("hostile blocks with recomputed checksums", () => {
       .record({
         n: fc.integer({ min: 1, max: 400 }),
         values: fc.constantFrom("auto", "plain", "decimal", "xor", "runs"),
-        timestamps: fc.constantFrom("auto", "progression", "for", "delta", "dod"),
+        timestamps: fc.constantFrom("auto", "progression", "for", "delta", "dod", "frame-for"),
         seed: fc.integer({ min: 0, max: 1000 }),
       })
       .map(({ n, values, timestamps, seed }) => {

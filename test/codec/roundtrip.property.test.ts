@@ -11,7 +11,7 @@ import { bigintTimestamps, bitPatternSeries, floatTimestamps, valueSeries } from
 const codec = await createCodec();
 
 const VALUE_CODECS = ["auto", "plain", "decimal", "xor", "runs"] as const;
-const TIMESTAMP_MODES = ["auto", "progression", "for", "delta", "dod"] as const;
+const TIMESTAMP_MODES = ["auto", "progression", "for", "delta", "dod", "frame-for"] as const;
 const COMBINATIONS = VALUE_CODECS.flatMap((values) => TIMESTAMP_MODES.map((timestamps) => ({ values, timestamps })));
 
 /** Block sizes and the property runs each can afford (every run encodes a series up to 25 times). */
