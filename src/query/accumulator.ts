@@ -3,7 +3,7 @@
 // 8 760 headers agrees with one computed from 31 million points. Non-finite values are left out.
 import type { BlockSummary } from "../codec/index.js";
 import type { Conversion } from "./units.js";
-import { exactQuantile, approxQuantile, type Intervals } from "./quantile.js";
+import { exactQuantile, approxQuantile, type Sketch } from "./quantile.js";
 import { Values } from "./values.js";
 import type { NormalizedQuery } from "./query.js";
 
@@ -22,8 +22,8 @@ export interface AccumulatorState {
   last: number;
   /** Values kept for percentiles, in chunks (handed over without copying). */
   points: Float64Array[];
-  /** Sketch intervals of whole blocks (lower edge, upper edge, count), in chunks. */
-  intervals: { lo: Float64Array[]; hi: Float64Array[]; count: Float64Array[] };
+  /** Sketches of whole blocks, in the query's unit. */
+  sketches: Sketch[];
 }
 
 export class Accumulator {
@@ -39,7 +39,7 @@ export class Accumulator {
   lastTime = -Infinity;
   last = NaN;
   readonly #points = new Values();
-  readonly #intervals = { lo: new Values(), hi: new Values(), count: new Values() };
+  #sketches: Sketch[] = [];
   readonly #keepPoints: boolean;
 
   constructor(keepPoints: boolean) {
@@ -61,7 +61,7 @@ export class Accumulator {
       lastTime: this.lastTime,
       last: this.last,
       points: this.#points.all(),
-      intervals: { lo: this.#intervals.lo.all(), hi: this.#intervals.hi.all(), count: this.#intervals.count.all() },
+      sketches: this.#sketches,
     };
   }
 
@@ -86,9 +86,8 @@ export class Accumulator {
       this.last = o.last;
     }
     this.#points.adopt(o.points);
-    this.#intervals.lo.adopt(o.intervals.lo);
-    this.#intervals.hi.adopt(o.intervals.hi);
-    this.#intervals.count.adopt(o.intervals.count);
+    // A loop, not push(...x): a year of blocks is more sketches than a call may take arguments.
+    for (const sk of o.sketches) this.#sketches.push(sk);
   }
 
   #addSum(x: number): void {
@@ -142,18 +141,7 @@ export class Accumulator {
       this.lastTime = s.tMax;
       this.last = c.scale * s.last + c.offset;
     }
-    if (s.sketch && this.#keepPoints) {
-      const buckets = s.sketch.counts.length;
-      const width = (hi - lo) / buckets;
-      const slack = (Math.abs(lo) + Math.abs(hi)) * 1e-15 + width * 1e-9;
-      for (let k = 0; k < buckets; k++) {
-        const count = s.sketch.counts[k];
-        if (count === 0) continue;
-        this.#intervals.lo.push(k === 0 ? lo : Math.max(lo, lo + k * width - slack));
-        this.#intervals.hi.push(k === buckets - 1 ? hi : Math.min(hi, lo + (k + 1) * width + slack));
-        this.#intervals.count.push(count);
-      }
-    }
+    if (s.sketch && this.#keepPoints) this.#sketches.push({ lo, hi, counts: s.sketch.counts });
   }
 
   /** The bucket's aggregates (and error bounds of approximate percentiles). */
@@ -182,15 +170,11 @@ export class Accumulator {
     }
     const wanted = n > 0 && q.quantiles.length > 0;
     const points = wanted ? this.#points.flat() : new Float64Array(0);
-    const sketched = wanted && this.#intervals.count.length > 0;
-    const intervals: Intervals | undefined = sketched
-      ? { lo: this.#intervals.lo.flat(), hi: this.#intervals.hi.flat(), count: this.#intervals.count.flat() }
-      : undefined;
     for (const { name, p: quantile } of wanted ? q.quantiles : []) {
-      if (!intervals) {
+      if (this.#sketches.length === 0) {
         values[name] = exactQuantile(points, quantile);
       } else {
-        const { value, bound } = approxQuantile(intervals, points, quantile);
+        const { value, bound } = approxQuantile(this.#sketches, points, quantile);
         values[name] = value;
         (errorBounds ??= {})[name] = bound;
       }
