@@ -19,7 +19,7 @@ export function segmentIndex(state: ArchiveState, file: string): Promise<Map<str
     loaded = readSegmentIndex(join(state.dir, file)).then((blocks) => {
       const bySeries = new Map<string, CatalogBlock[]>();
       for (const b of blocks) {
-        const entry = { ...b, summary: state.codec.summary(b.header, b.length) };
+        const entry: CatalogBlock = Object.assign(b, { summary: state.codec.summary(b.header, b.length) });
         const list = bySeries.get(b.key);
         if (list) list.push(entry);
         else bySeries.set(b.key, [entry]);

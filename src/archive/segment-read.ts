@@ -1,34 +1,42 @@
 // Reads a segment's index: the footer first, then the index it points at. (Blocks are read through
 // the archive's FileHandles.)
-import { open, type FileHandle } from "node:fs/promises";
+import { openSync, fstatSync, readSync, closeSync } from "node:fs";
 import { crc32 } from "node:zlib";
 import { ArchiveError, ioError } from "./errors.js";
 import { FOOTER_MAGIC, SEGMENT_VERSION, FOOTER_BYTES, SEGMENT_HEADER_BYTES, FLAG_LATE, type IndexedBlock } from "./segment-format.js";
 
 const decoder = new TextDecoder();
 
-async function readAt(handle: FileHandle, offset: number, length: number, file: string): Promise<Uint8Array> {
+/** The tail read at once: footer and index together for all but the largest segments. */
+const TAIL_BYTES = 256 << 10;
+
+function readAt(fd: number, offset: number, length: number, file: string): Uint8Array {
   const buffer = new Uint8Array(length);
-  const { bytesRead } = await handle.read(buffer, 0, length, offset);
+  const bytesRead = readSync(fd, buffer, 0, length, offset);
   if (bytesRead !== length) {
     throw new ArchiveError("CORRUPT_SEGMENT", `${file}: wanted ${length} bytes at ${offset}, the file has ${bytesRead}`, file);
   }
   return buffer;
 }
 
-/** Reads and checks the index of segment `file`. */
+/**
+ * Reads and checks the index of segment `file`. Synchronous I/O: a cold query opens hundreds of small
+ * indexes, already in the page cache, and thread-pool round trips would cost more than the reads.
+ */
 export async function readSegmentIndex(file: string): Promise<IndexedBlock[]> {
-  let handle: FileHandle;
+  let fd: number;
   try {
-    handle = await open(file, "r");
+    fd = openSync(file, "r");
   } catch (err) {
     throw ioError(err, "opening segment", file);
   }
   try {
-    const { size } = await handle.stat();
+    const { size } = fstatSync(fd);
     const bad = (why: string) => new ArchiveError("CORRUPT_SEGMENT", `${file}: ${why}`, file);
     if (size < SEGMENT_HEADER_BYTES + FOOTER_BYTES) throw bad(`${size} bytes is too short for a segment`);
-    const footer = new DataView((await readAt(handle, size - FOOTER_BYTES, FOOTER_BYTES, file)).buffer);
+    const tailStart = Math.max(0, size - TAIL_BYTES);
+    const tail = readAt(fd, tailStart, size - tailStart, file);
+    const footer = new DataView(tail.buffer, tail.length - FOOTER_BYTES, FOOTER_BYTES);
     if (footer.getUint32(20, true) !== FOOTER_MAGIC) throw bad("no segment footer (torn or not a segment)");
     if (footer.getUint32(16, true) !== SEGMENT_VERSION) throw bad(`segment version ${footer.getUint32(16, true)} is not supported`);
     const indexStart = footer.getFloat64(0, true);
@@ -36,11 +44,11 @@ export async function readSegmentIndex(file: string): Promise<IndexedBlock[]> {
     if (!Number.isInteger(indexStart) || indexStart < SEGMENT_HEADER_BYTES || indexStart + indexLength !== size - FOOTER_BYTES) {
       throw bad(`index at ${indexStart} (+${indexLength}) does not end at the footer`);
     }
-    const index = await readAt(handle, indexStart, indexLength, file);
+    const index = indexStart >= tailStart ? tail.subarray(indexStart - tailStart, indexStart - tailStart + indexLength) : readAt(fd, indexStart, indexLength, file);
     if (crc32(index) !== footer.getUint32(12, true)) throw bad("index checksum mismatch");
     return parseIndex(index, indexStart, bad);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
