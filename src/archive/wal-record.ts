@@ -1,36 +1,66 @@
-// The payload of a WAL record: one appended batch, as one codec block per series, so the log costs
-// about what the archive does per point (a few bits) instead of 16 bytes.
+// The payload of a WAL record: one appended batch as its series' names and run lengths, then the
+// readings of all runs, one after another, as codec blocks (at most 2^20 points each). One block for
+// the whole batch keeps the log small however few readings each series has (a gateway frame carries
+// about one per series); per-series blocks would cost a block header per reading.
 //
-// u32 runs · per run: u16 key bytes · key (UTF-8) · u32 block bytes · block
-import type { Codec } from "../codec/index.js";
+// u8 format (2) · u32 runs · per run: u16 key bytes · key (UTF-8) · u32 points · u32 blocks · per block: u32 bytes · block
+import { MAX_BLOCK_POINTS, type Codec } from "../codec/index.js";
 import type { SeriesRun } from "./batch.js";
 import { ArchiveError } from "./errors.js";
 
+const FORMAT = 2;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Encoded keys, reused: the same series come back batch after batch. */
+const keyBytes = new Map<string, Uint8Array>();
+
+function encodedKey(key: string): Uint8Array {
+  let bytes = keyBytes.get(key);
+  if (!bytes) {
+    if (keyBytes.size > 1 << 20) keyBytes.clear();
+    keyBytes.set(key, (bytes = encoder.encode(key)));
+  }
+  return bytes;
+}
 
 /** @internal */
 export function encodeWalRecord(codec: Codec, runs: readonly SeriesRun[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let size = 4;
-  for (const run of runs) {
-    const key = encoder.encode(run.key);
-    const block = codec.encode(run.timestamps, run.values);
-    parts.push(key, block);
-    size += 2 + key.length + 4 + block.length;
+  const total = runs.reduce((n, r) => n + r.timestamps.length, 0);
+  const timestamps = runs.length === 1 ? runs[0].timestamps : new Float64Array(total);
+  const values = runs.length === 1 ? runs[0].values : new Float64Array(total);
+  if (runs.length > 1) {
+    let at = 0;
+    for (const r of runs) {
+      timestamps.set(r.timestamps, at);
+      values.set(r.values, at);
+      at += r.timestamps.length;
+    }
   }
+  const blocks: Uint8Array[] = [];
+  for (let from = 0; from < total; from += MAX_BLOCK_POINTS) {
+    const to = Math.min(total, from + MAX_BLOCK_POINTS);
+    blocks.push(codec.encode(timestamps.subarray(from, to), values.subarray(from, to)));
+  }
+  const keys = runs.map((r) => encodedKey(r.key));
+  const size = 1 + 4 + keys.reduce((n, k) => n + 2 + k.length + 4, 0) + 4 + blocks.reduce((n, b) => n + 4 + b.length, 0);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
-  view.setUint32(0, runs.length, true);
-  let at = 4;
-  for (let i = 0; i < parts.length; i += 2) {
-    const [key, block] = [parts[i], parts[i + 1]];
-    view.setUint16(at, key.length, true);
-    out.set(key, at + 2);
-    at += 2 + key.length;
-    view.setUint32(at, block.length, true);
-    out.set(block, at + 4);
-    at += 4 + block.length;
+  out[0] = FORMAT;
+  view.setUint32(1, runs.length, true);
+  let at = 5;
+  runs.forEach((r, i) => {
+    view.setUint16(at, keys[i].length, true);
+    out.set(keys[i], at + 2);
+    at += 2 + keys[i].length;
+    view.setUint32(at, r.timestamps.length, true);
+    at += 4;
+  });
+  view.setUint32(at, blocks.length, true);
+  at += 4;
+  for (const b of blocks) {
+    view.setUint32(at, b.length, true);
+    out.set(b, at + 4);
+    at += 4 + b.length;
   }
   return out;
 }
@@ -39,21 +69,45 @@ export function encodeWalRecord(codec: Codec, runs: readonly SeriesRun[]): Uint8
 export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string): SeriesRun[] {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const bad = (why: string) => new ArchiveError("CORRUPT_WAL", `WAL record in ${file}: ${why}`, file);
-  if (payload.length < 4) throw bad("shorter than its run count");
-  const count = view.getUint32(0, true);
-  const runs: SeriesRun[] = [];
-  let at = 4;
+  if (payload.length < 5 || payload[0] !== FORMAT) throw bad(`format ${payload[0]} is not ${FORMAT}`);
+  const count = view.getUint32(1, true);
+  const runs: { key: string; points: number }[] = [];
+  let at = 5;
+  let total = 0;
   for (let i = 0; i < count; i++) {
     if (at + 2 > payload.length) throw bad(`run ${i} starts past the end`);
     const keyLength = view.getUint16(at, true);
-    if (at + 2 + keyLength + 4 > payload.length) throw bad(`run ${i} key runs past the end`);
+    if (at + 2 + keyLength + 4 > payload.length) throw bad(`run ${i} runs past the end`);
     const key = decoder.decode(payload.subarray(at + 2, at + 2 + keyLength));
     at += 2 + keyLength;
-    const blockLength = view.getUint32(at, true);
-    if (at + 4 + blockLength > payload.length) throw bad(`run ${i} block runs past the end`);
-    const { timestamps, values } = codec.decode(payload.subarray(at + 4, at + 4 + blockLength));
-    runs.push({ key, timestamps, values });
-    at += 4 + blockLength;
+    const points = view.getUint32(at, true);
+    at += 4;
+    runs.push({ key, points });
+    total += points;
   }
-  return runs;
+  if (at + 4 > payload.length) throw bad("block count past the end");
+  const blockCount = view.getUint32(at, true);
+  at += 4;
+  if (blockCount !== Math.ceil(total / MAX_BLOCK_POINTS)) throw bad(`${blockCount} blocks for ${total} points`);
+  const timestamps = new Float64Array(total);
+  const values = new Float64Array(total);
+  let filled = 0;
+  for (let b = 0; b < blockCount; b++) {
+    if (at + 4 > payload.length) throw bad(`block ${b} past the end`);
+    const length = view.getUint32(at, true);
+    if (at + 4 + length > payload.length) throw bad(`block ${b} runs past the end`);
+    const part = codec.decode(payload.subarray(at + 4, at + 4 + length));
+    if (filled + part.values.length > total) throw bad(`block ${b} holds more points than the runs`);
+    timestamps.set(part.timestamps, filled);
+    values.set(part.values, filled);
+    filled += part.values.length;
+    at += 4 + length;
+  }
+  if (filled !== total) throw bad(`blocks hold ${filled} points, runs ${total}`);
+  let from = 0;
+  return runs.map((r) => {
+    const run = { key: r.key, timestamps: timestamps.subarray(from, from + r.points), values: values.subarray(from, from + r.points) };
+    from += r.points;
+    return run;
+  });
 }
