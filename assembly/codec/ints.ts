@@ -138,32 +138,27 @@ function planAll(src: usize, n: i32, ref: i64, base: i64): void {
   store<i32>(planned, bytesDod, 8);
 }
 
-/** Stores each frame's minimum at frameRefs; returns the number of frames. */
-function frameMinimums(src: usize, n: i32): i32 {
-  const frames = (n + FRAME - 1) >> 7;
-  for (let f = 0; f < frames; f++) {
-    const end = min(n, (f + 1) << 7);
-    let m = at(src, f << 7);
-    for (let i = (f << 7) + 1; i < end; i++) m = min(m, at(src, i));
+/**
+ * Prices FRAME_FOR in one pass, frame by frame (128 values stay in cache): each frame's minimum goes
+ * to frameRefs and its residuals' widths to `widths`. Returns the residuals' bytes.
+ */
+function planFrameFor(src: usize, n: i32, widths: usize): i32 {
+  let bytes = 0;
+  memory.fill(hists, 0, 66 * 4); // closeFrame clears it after each frame
+  for (let start = 0, f = 0; start < n; start += FRAME, f++) {
+    const end = min(n, start + FRAME);
+    let m = at(src, start);
+    for (let i = start + 1; i < end; i++) m = min(m, at(src, i));
     store<i64>(frameRefs + (<usize>f << 3), m);
+    for (let i = start; i < end; i++) countLength(hists, bitLength(<u64>(at(src, i) - m)));
+    bytes += closeFrame(hists, end - start, widths, f);
   }
-  return frames;
+  return bytes;
 }
 
-/** Fills resBuf with each value minus its frame's minimum. */
+/** Fills resBuf with each value minus its frame's minimum (from frameRefs). */
 function frameResiduals(src: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u64>(resBuf + (<usize>i << 3), <u64>(at(src, i) - load<i64>(frameRefs + (<usize>(i >> 7) << 3))));
-}
-
-/** Prices the residuals in resBuf alone, recording their frame widths at `widths`. */
-function planResiduals(n: i32, widths: usize): i32 {
-  memory.fill(hists, 0, 66 * 4);
-  let bytes = 0;
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && (i & (FRAME - 1)) == 0) bytes += closeFrame(hists, FRAME, widths, (i >> 7) - 1);
-    countLength(hists, bitLength(load<u64>(resBuf + (<usize>i << 3))));
-  }
-  return bytes + closeFrame(hists, n - ((n - 1) & ~(FRAME - 1)), widths, (n - 1) >> 7);
 }
 
 /**
@@ -189,10 +184,9 @@ export function encodeInts(src: usize, n: i32, out: usize, force: i32, nested: b
   let frames = 0;
   let frameBytes = i32.MAX_VALUE;
   if (!nested && (mode == MODE_AUTO || mode == MODE_FRAME_FOR)) {
-    frames = frameMinimums(src, n);
-    frameResiduals(src, n);
+    frames = (n + FRAME - 1) >> 7;
     // The minimums' own stream is priced at two bytes a frame: they move as slowly as the level.
-    frameBytes = planResiduals(n, widthsOf(MODE_FRAME_FOR)) + frames * 2 + 2;
+    frameBytes = planFrameFor(src, n, widthsOf(MODE_FRAME_FOR)) + frames * 2 + 2;
   }
   if (mode == MODE_AUTO) {
     mode = MODE_FOR;
