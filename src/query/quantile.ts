@@ -63,53 +63,24 @@ export interface Sketch {
 
 const BINS = 4096;
 
-/**
- * Calls `visit(edge, count)` for every non-empty bucket of every sketch, with the bucket's lower or
- * upper edge (widened by a rounding slack, so every value the encoder put in the bucket lies within).
- */
-function forEachEdge(sketches: readonly Sketch[], upper: boolean, visit: (edge: number, count: number) => void): void {
-  for (const { lo, hi, counts } of sketches) {
-    const buckets = counts.length;
-    const width = (hi - lo) / buckets;
-    const slack = (Math.abs(lo) + Math.abs(hi)) * 1e-15 + width * 1e-9;
-    for (let k = 0; k < buckets; k++) {
-      const count = counts[k];
-      if (count === 0) continue;
-      if (upper) visit(k === buckets - 1 ? hi : Math.min(hi, lo + (k + 1) * width + slack), count);
-      else visit(k === 0 ? lo : Math.max(lo, lo + k * width - slack), count);
-    }
-  }
-}
-
-/**
- * The smallest key such that the weights of all keys ≤ it reach `rank`: keys are the sketches' lower
- * (or upper) bucket edges weighted by their counts, and `points` weighted 1. Linear: a coarse
- * histogram over [lo, hi] finds the bin where the rank is reached; only the keys in that bin are sorted.
- */
-function firstReaching(sketches: readonly Sketch[], upper: boolean, points: Float64Array, rank: number, lo: number, hi: number): number {
-  if (!(hi > lo)) return lo;
-  const scale = BINS / (hi - lo);
-  const bin = (v: number) => Math.min(BINS - 1, Math.max(0, Math.floor((v - lo) * scale)));
-  const weight = new Float64Array(BINS);
-  forEachEdge(sketches, upper, (edge, count) => (weight[bin(edge)] += count));
-  for (const v of points) weight[bin(v)] += 1;
-  let seen = 0;
-  let b = 0;
-  for (; b < BINS - 1 && seen + weight[b] < rank; b++) seen += weight[b];
-  const inBin: [number, number][] = [];
-  forEachEdge(sketches, upper, (edge, count) => {
-    if (bin(edge) === b) inBin.push([edge, count]);
-  });
-  for (const v of points) if (bin(v) === b) inBin.push([v, 1]);
-  inBin.sort((x, y) => x[0] - y[0]);
-  for (const [key, count] of inBin) {
+/** The value at which the sorted (key, weight) pairs, starting from `seen`, reach `rank`. */
+function walk(pairs: [number, number][], seen: number, rank: number, fallback: number): number {
+  pairs.sort((x, y) => x[0] - y[0]);
+  for (const [key, count] of pairs) {
     seen += count;
     if (seen >= rank) return key;
   }
-  return hi;
+  return fallback;
 }
 
-/** Approximate nearest-rank percentile p (0..100) from block sketches and exact points. */
+/**
+ * Approximate nearest-rank percentile p (0..100) from block sketches and exact points. Keys are the
+ * buckets' lower edges (for the low answer) and upper edges (for the high one), weighted by their
+ * counts, and the points weighted 1; the answer is the smallest key at which the weights reach the
+ * rank. Linear: one pass fills a coarse histogram of each kind of key over [lo, hi] and finds the bin
+ * where the rank is reached; a second pass sorts only the keys in those two bins. Bucket edges are
+ * widened by a rounding slack, so every value the encoder put in a bucket lies within its edges.
+ */
 export function approxQuantile(sketches: readonly Sketch[], points: Float64Array, p: number): { value: number; bound: number } {
   let total = points.length;
   let lo = Infinity;
@@ -124,8 +95,53 @@ export function approxQuantile(sketches: readonly Sketch[], points: Float64Array
     if (v > hi) hi = v;
   }
   if (total === 0) return { value: NaN, bound: 0 };
+  if (!(hi > lo)) return { value: lo, bound: 0 };
   const rank = nearestRank(p, total);
-  const low = firstReaching(sketches, false, points, rank, lo, hi);
-  const high = firstReaching(sketches, true, points, rank, lo, hi);
+  const scale = BINS / (hi - lo);
+  const bin = (v: number) => Math.min(BINS - 1, Math.max(0, Math.floor((v - lo) * scale)));
+  const lowWeights = new Float64Array(BINS);
+  const highWeights = new Float64Array(BINS);
+  for (const { lo: a, hi: b, counts } of sketches) {
+    const buckets = counts.length;
+    const width = (b - a) / buckets;
+    const slack = (Math.abs(a) + Math.abs(b)) * 1e-15 + width * 1e-9;
+    for (let k = 0; k < buckets; k++) {
+      const count = counts[k];
+      if (count === 0) continue;
+      lowWeights[bin(k === 0 ? a : Math.max(a, a + k * width - slack))] += count;
+      highWeights[bin(k === buckets - 1 ? b : Math.min(b, a + (k + 1) * width + slack))] += count;
+    }
+  }
+  for (const v of points) {
+    lowWeights[bin(v)] += 1;
+    highWeights[bin(v)] += 1;
+  }
+  let lowSeen = 0;
+  let lowBin = 0;
+  for (; lowBin < BINS - 1 && lowSeen + lowWeights[lowBin] < rank; lowBin++) lowSeen += lowWeights[lowBin];
+  let highSeen = 0;
+  let highBin = 0;
+  for (; highBin < BINS - 1 && highSeen + highWeights[highBin] < rank; highBin++) highSeen += highWeights[highBin];
+  const lows: [number, number][] = [];
+  const highs: [number, number][] = [];
+  for (const { lo: a, hi: b, counts } of sketches) {
+    const buckets = counts.length;
+    const width = (b - a) / buckets;
+    const slack = (Math.abs(a) + Math.abs(b)) * 1e-15 + width * 1e-9;
+    for (let k = 0; k < buckets; k++) {
+      const count = counts[k];
+      if (count === 0) continue;
+      const low = k === 0 ? a : Math.max(a, a + k * width - slack);
+      const high = k === buckets - 1 ? b : Math.min(b, a + (k + 1) * width + slack);
+      if (bin(low) === lowBin) lows.push([low, count]);
+      if (bin(high) === highBin) highs.push([high, count]);
+    }
+  }
+  for (const v of points) {
+    if (bin(v) === lowBin) lows.push([v, 1]);
+    if (bin(v) === highBin) highs.push([v, 1]);
+  }
+  const low = walk(lows, lowSeen, rank, hi);
+  const high = walk(highs, highSeen, rank, hi);
   return { value: (low + high) / 2, bound: (high - low) / 2 };
 }
