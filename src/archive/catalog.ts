@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { readSegmentIndex } from "./segment-read.js";
 import { ArchiveError } from "./errors.js";
 import { CodecError } from "../codec/index.js";
+import { summaryOfVouchedHeader } from "../codec/summary.js";
 import { splitSeriesKey, bucketOf } from "./series-key.js";
 import type { SegmentEntry } from "./manifest.js";
 import type { ArchiveState, CatalogBlock, SealedBlock } from "./state.js";
@@ -12,14 +13,14 @@ import { globToRegExp } from "../query/query.js";
 import type { BlockSource, SeriesInput } from "../query/source.js";
 import type { SourcePlan } from "../query/finish.js";
 
-/** The index of a segment, by series (cached). */
+/** The index of a segment, by series (cached). The index's CRC covers the block headers it copies. */
 export function segmentIndex(state: ArchiveState, file: string): Promise<Map<string, CatalogBlock[]>> {
   let loaded = state.catalog.get(file);
   if (!loaded) {
     loaded = readSegmentIndex(join(state.dir, file)).then((blocks) => {
       const bySeries = new Map<string, CatalogBlock[]>();
       for (const b of blocks) {
-        const entry: CatalogBlock = Object.assign(b, { summary: state.codec.summary(b.header, b.length) });
+        const entry: CatalogBlock = Object.assign(b, { summary: summaryOfVouchedHeader(b.header, b.length) });
         const list = bySeries.get(b.key);
         if (list) list.push(entry);
         else bySeries.set(b.key, [entry]);

@@ -99,3 +99,20 @@ export function parseSummary(block: Uint8Array, blockLength: number): BlockSumma
     valueBytes: view.getUint32(HEADER.valueBytes, true),
   };
 }
+
+/**
+ * @internal Parses a header whose bytes another checksum already vouches for (a segment index covers
+ * every header it copies), skipping the header CRC; the magic, version and lengths are still checked.
+ */
+export function summaryOfVouchedHeader(header: Uint8Array, blockLength: number): BlockSummary {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (header.length < HEADER.fixedBytes + 4 || view.getUint32(0, true) !== HEADER.magic || header[4] !== HEADER.version) {
+    throw new CodecError("BAD_MAGIC", "not an iotpipe block header", 0);
+  }
+  const headerLength = view.getUint16(HEADER.headerLength, true);
+  const streams = view.getUint32(HEADER.timestampBytes, true) + view.getUint32(HEADER.valueBytes, true);
+  if (headerLength !== header.length || headerLength + streams !== blockLength) {
+    throw new CodecError("LENGTH_MISMATCH", `header describes ${headerLength} + ${streams} bytes, the index ${header.length} and ${blockLength}`, 0);
+  }
+  return parseSummary(header, blockLength);
+}
