@@ -104,8 +104,14 @@ export function splitBySeries(batch: ReadingColumns): SeriesRun[] {
     else sparse!.set(id, (sparse!.get(id) ?? 0) + 1);
   }
   const counts: [number, number][] = dense ? [...dense.entries()].filter(([, k]) => k > 0) : [...sparse!.entries()];
-  const runs = new Map<number, SeriesRun & { fill: number }>();
-  const byId: (SeriesRun & { fill: number })[] = [];
+  // Runs are views into two shared columns, one after another in run order: no array per series
+  // (a gateway batch has thousands of series of one reading each), and the WAL encodes them as is.
+  const timestamps = new Float64Array(n);
+  const values = new Float64Array(n);
+  const starts = dense ? new Uint32Array(ids) : undefined;
+  const sparseStarts = dense ? undefined : new Map<number, number>();
+  const runs: SeriesRun[] = [];
+  let at = 0;
   for (const [id, count] of counts) {
     const device = batch.devices[Math.floor(id / width)];
     const channel = batch.channels[id % width];
@@ -116,15 +122,17 @@ export function splitBySeries(batch: ReadingColumns): SeriesRun[] {
       // One series: its columns are the batch's own (the archive copies what it keeps).
       return [{ key: seriesKey(device, channel), timestamps: batch.timestamps, values: batch.values }];
     }
-    const run = { key: seriesKey(device, channel), timestamps: new Float64Array(count), values: new Float64Array(count), fill: 0 };
-    runs.set(id, run);
-    if (dense) byId[id] = run;
+    runs.push({ key: seriesKey(device, channel), timestamps: timestamps.subarray(at, at + count), values: values.subarray(at, at + count) });
+    if (starts) starts[id] = at;
+    else sparseStarts!.set(id, at);
+    at += count;
   }
   for (let i = 0; i < n; i++) {
     const id = batch.device[i] * width + batch.channel[i];
-    const run = dense ? byId[id] : runs.get(id)!;
-    run.timestamps[run.fill] = batch.timestamps[i];
-    run.values[run.fill++] = batch.values[i];
+    const j = starts ? starts[id]++ : sparseStarts!.get(id)!;
+    if (!starts) sparseStarts!.set(id, j + 1);
+    timestamps[j] = batch.timestamps[i];
+    values[j] = batch.values[i];
   }
-  return [...runs.values()].map(({ key, timestamps, values }) => ({ key, timestamps, values }));
+  return runs;
 }

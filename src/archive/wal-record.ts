@@ -23,12 +23,30 @@ function encodedKey(key: string): Uint8Array {
   return bytes;
 }
 
+/** The runs' columns as one pair of arrays when the runs are consecutive views of the same buffers. */
+function contiguous(runs: readonly SeriesRun[]): { timestamps: Float64Array; values: Float64Array } | undefined {
+  const first = runs[0];
+  let end = first.timestamps.byteOffset + first.timestamps.byteLength;
+  for (let i = 1; i < runs.length; i++) {
+    const r = runs[i];
+    if (r.timestamps.buffer !== first.timestamps.buffer || r.values.buffer !== first.values.buffer || r.timestamps.byteOffset !== end) return undefined;
+    if (r.values.byteOffset - first.values.byteOffset !== r.timestamps.byteOffset - first.timestamps.byteOffset) return undefined;
+    end += r.timestamps.byteLength;
+  }
+  const n = (end - first.timestamps.byteOffset) / 8;
+  return {
+    timestamps: new Float64Array(first.timestamps.buffer, first.timestamps.byteOffset, n),
+    values: new Float64Array(first.values.buffer, first.values.byteOffset, n),
+  };
+}
+
 /** @internal */
 export function encodeWalRecord(codec: Codec, runs: readonly SeriesRun[]): Uint8Array {
   const total = runs.reduce((n, r) => n + r.timestamps.length, 0);
-  const timestamps = runs.length === 1 ? runs[0].timestamps : new Float64Array(total);
-  const values = runs.length === 1 ? runs[0].values : new Float64Array(total);
-  if (runs.length > 1) {
+  const whole = contiguous(runs);
+  const timestamps = whole ? whole.timestamps : new Float64Array(total);
+  const values = whole ? whole.values : new Float64Array(total);
+  if (!whole) {
     let at = 0;
     for (const r of runs) {
       timestamps.set(r.timestamps, at);
