@@ -81,7 +81,7 @@ describe("end to end over real sockets", () => {
     sent.set("press-1", { count: sent.get("press-1")!.count + 1, sum: sent.get("press-1")!.sum + 21.5 });
     gateway.close();
 
-    const result = await running.pool.query({ channel: "temperature", from: T0, to: NOW, aggregates: ["count", "sum"], groupBy: "device" });
+    const result = await running.pool!.query({ channel: "temperature", from: T0, to: NOW, aggregates: ["count", "sum"], groupBy: "device" });
     const stored = new Map(result.groups.map((g) => [g.key.device, g.rows[0].values]));
     for (const [device, s] of sent) {
       expect(stored.get(device)!.count).toBe(s.count);
@@ -111,9 +111,9 @@ describe("end to end over real sockets", () => {
     });
     expect(zipped.status).toBe(400);
     expect(await zipped.json()).toMatchObject({ error: "partial write", accepted: 1 });
-    const rpm = await running.pool.query({ channel: "hall_rpm", from: T0, to: NOW, aggregates: ["count", "max"] });
+    const rpm = await running.pool!.query({ channel: "hall_rpm", from: T0, to: NOW, aggregates: ["count", "max"] });
     expect(rpm.groups[0].rows[0].values).toEqual({ count: 101, max: 1099 });
-    const value = await running.pool.query({ channel: "hall", devices: "fan-*", from: T0, to: NOW, aggregates: ["count"] });
+    const value = await running.pool!.query({ channel: "hall", devices: "fan-*", from: T0, to: NOW, aggregates: ["count"] });
     expect(value.groups[0].rows[0].values.count).toBe(100);
   });
 
