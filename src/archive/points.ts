@@ -2,10 +2,16 @@
 // split at block windows and sizes (sorting with last write wins is shared with queries).
 import type { Points } from "../query/merge.js";
 
+/**
+ * Points a new (or just emptied) buffer has room for: small, because a gateway's fleet is tens of
+ * thousands of series that each get a reading at a time; buffers double as a series needs.
+ */
+const INITIAL_POINTS = 8;
+
 /** Append-only timestamp/value columns. */
 export class PointBuffer {
-  timestamps = new Float64Array(64);
-  values = new Float64Array(64);
+  timestamps = new Float64Array(INITIAL_POINTS);
+  values = new Float64Array(INITIAL_POINTS);
   length = 0;
   minTime = Infinity;
 
@@ -40,8 +46,8 @@ export class PointBuffer {
   /** Removes every point and returns them (the buffer starts afresh, so no copy is made). */
   takeAll(): Points {
     const out = { timestamps: this.timestamps.subarray(0, this.length), values: this.values.subarray(0, this.length) };
-    this.timestamps = new Float64Array(64);
-    this.values = new Float64Array(64);
+    this.timestamps = new Float64Array(INITIAL_POINTS);
+    this.values = new Float64Array(INITIAL_POINTS);
     this.length = 0;
     this.minTime = Infinity;
     return out;
