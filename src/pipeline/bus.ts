@@ -55,3 +55,15 @@ export interface Bus {
 export function streamName(s: StreamId): string {
   return `iotpipe:${s.region}:p${s.partition}:${s.lane}`;
 }
+
+/** Entry ids grouped by stream, to acknowledge a mixed set of entries one stream at a time. */
+export function idsByStream(entries: readonly BusEntry[]): { stream: StreamId; ids: string[] }[] {
+  const byStream = new Map<string, { stream: StreamId; ids: string[] }>();
+  for (const e of entries) {
+    const name = streamName(e.stream);
+    const group = byStream.get(name);
+    if (group) group.ids.push(e.id);
+    else byStream.set(name, { stream: e.stream, ids: [e.id] });
+  }
+  return [...byStream.values()];
+}

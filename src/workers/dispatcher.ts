@@ -1,7 +1,9 @@
 // Embedded mode's consumers: one loop per worker reads its partitions' streams from the bus (lanes in
-// priority order: critical first), hands each batch to the worker, and acks it once the worker's
-// archive holds it durably. Batches a worker could not store stay unacked and are retried.
-import { LANES, type Bus, type BusEntry, type StreamId } from "../pipeline/bus.js";
+// priority order: critical first), hands the worker one merged batch per partition, and acks the
+// entries once the worker's archive holds them durably. Entries a worker could not store stay unacked
+// and are retried.
+import { LANES, idsByStream, type Bus, type BusEntry, type StreamId } from "../pipeline/bus.js";
+import { mergeBatches } from "../pipeline/merge-batches.js";
 import type { WorkerPool } from "./pool.js";
 
 export const ARCHIVER_GROUP = "archivers";
@@ -40,8 +42,14 @@ export class Dispatcher {
         sinceRetry = Date.now();
         for (const s of streams) entries = entries.concat(await bus.claim(consumer, s, retryAfterMs, 64));
       }
+      const byPartition = new Map<number, BusEntry[]>();
       for (const e of entries) {
-        const task = this.#store(bus, pool, e).finally(() => inFlight.delete(task));
+        const group = byPartition.get(e.stream.partition);
+        if (group) group.push(e);
+        else byPartition.set(e.stream.partition, [e]);
+      }
+      for (const [partition, group] of byPartition) {
+        const task = this.#store(bus, pool, partition, group).finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
       if (entries.length === 0 && inFlight.size > 0) await Promise.race(inFlight);
@@ -49,11 +57,12 @@ export class Dispatcher {
     await Promise.all(inFlight);
   }
 
-  async #store(bus: Bus, pool: WorkerPool, e: BusEntry): Promise<void> {
+  /** Stores one partition's entries as one batch, then acks each. */
+  async #store(bus: Bus, pool: WorkerPool, partition: number, entries: BusEntry[]): Promise<void> {
     try {
-      const points = await pool.append(e.stream.partition, e.batch);
-      await bus.ack(ARCHIVER_GROUP, e.stream, [e.id]);
-      this.stats.batches++;
+      const points = await pool.append(partition, mergeBatches(entries.map((e) => e.batch)));
+      for (const { stream, ids } of idsByStream(entries)) await bus.ack(ARCHIVER_GROUP, stream, ids);
+      this.stats.batches += entries.length;
       this.stats.readings += points;
     } catch (err) {
       this.stats.failures++;

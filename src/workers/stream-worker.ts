@@ -4,7 +4,8 @@
 // taken over when its leases expire, together with the entries it read but never acknowledged.
 import type { Redis } from "ioredis";
 import { Archive, type ArchiveOptions } from "../archive/archive.js";
-import { LANES, streamName, type Bus, type StreamId } from "../pipeline/bus.js";
+import { LANES, idsByStream, type Bus, type StreamId } from "../pipeline/bus.js";
+import { mergeBatches } from "../pipeline/merge-batches.js";
 import { Leases } from "./leases.js";
 import { partitionDir } from "./worker-thread.js";
 import { ARCHIVER_GROUP } from "./dispatcher.js";
@@ -116,15 +117,8 @@ export class StreamWorker {
       owned.running = false;
       return;
     }
-    await Promise.all(entries.map((e) => owned.archive.append(e.batch)));
-    const byStream = new Map<string, { stream: StreamId; ids: string[] }>();
-    for (const e of entries) {
-      const name = streamName(e.stream);
-      const group = byStream.get(name) ?? { stream: e.stream, ids: [] };
-      group.ids.push(e.id);
-      byStream.set(name, group);
-    }
-    for (const { stream, ids } of byStream.values()) await this.#o.bus.ack(ARCHIVER_GROUP, stream, ids);
+    await owned.archive.append(mergeBatches(entries.map((e) => e.batch)));
+    for (const { stream, ids } of idsByStream(entries)) await this.#o.bus.ack(ARCHIVER_GROUP, stream, ids);
     this.readings += entries.reduce((n, e) => n + e.batch.timestamps.length, 0);
   }
 
