@@ -1,6 +1,6 @@
 // iotpipe's configuration: one JSON file (optional) over built-in defaults, then environment overrides
-// (IOTPIPE_PORT, IOTPIPE_DATA_DIR, IOTPIPE_WORKERS, IOTPIPE_PARTITIONS, IOTPIPE_REDIS_URL). Checked once
-// at start-up; every module takes its part of it as data.
+// (IOTPIPE_PORT, IOTPIPE_DATA_DIR, IOTPIPE_WORKERS, IOTPIPE_PARTITIONS, IOTPIPE_REDIS_URL), then the
+// command line's. Checked once at start-up; every module takes its part of it as data.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
@@ -27,6 +27,11 @@ export interface Limits {
   maxBackpressureBytes: number;
   /** Seconds without traffic before a connection is closed (slowloris). */
   idleTimeoutSeconds: number;
+  /** Connections of one token closing within `flapShortLivedSeconds` of opening, per minute, that mark it flapping. */
+  flapLimit: number;
+  flapShortLivedSeconds: number;
+  /** Seconds a flapping token's upgrades are refused (429 with Retry-After). */
+  flapCooldownSeconds: number;
 }
 
 export interface Validation {
@@ -76,6 +81,9 @@ export const DEFAULT_CONFIG: Config = {
     acceptPerSecond: 5_000,
     maxBackpressureBytes: 1 << 20,
     idleTimeoutSeconds: 120,
+    flapLimit: 20,
+    flapShortLivedSeconds: 5,
+    flapCooldownSeconds: 30,
   },
   validation: {
     futureSkew: 5 * 60e6,
@@ -110,9 +118,12 @@ export function checkConfig(c: Config): Config {
   return c;
 }
 
-/** Defaults, overlaid with a config file (if given) and then the environment. */
-export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
-  let fromFile: Partial<Config> = {};
+/** Overrides of a configuration: any field, and any part of `limits` and `validation`. */
+export type ConfigOverrides = Partial<Omit<Config, "limits" | "validation">> & { limits?: Partial<Limits>; validation?: Partial<Validation> };
+
+/** Defaults, overlaid with a config file (if given), the environment, then `overrides`. */
+export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  let fromFile: ConfigOverrides = {};
   if (file) {
     try {
       fromFile = JSON.parse(readFileSync(file, "utf8"));
@@ -120,18 +131,20 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, 
       throw new ConfigError(`cannot read config ${file}: ${(err as Error).message}`);
     }
   }
+  const fromEnv: ConfigOverrides = {};
+  if (env.IOTPIPE_PORT) fromEnv.port = Number(env.IOTPIPE_PORT);
+  if (env.IOTPIPE_DATA_DIR) fromEnv.dataDir = env.IOTPIPE_DATA_DIR;
+  if (env.IOTPIPE_WORKERS) fromEnv.workers = Number(env.IOTPIPE_WORKERS);
+  if (env.IOTPIPE_PARTITIONS) fromEnv.partitions = Number(env.IOTPIPE_PARTITIONS);
+  if (env.IOTPIPE_REDIS_URL) fromEnv.redisUrl = env.IOTPIPE_REDIS_URL;
   const c: Config = {
     ...DEFAULT_CONFIG,
     ...fromFile,
+    ...fromEnv,
     ...overrides,
     limits: { ...DEFAULT_CONFIG.limits, ...fromFile.limits, ...overrides.limits },
     validation: { ...DEFAULT_CONFIG.validation, ...fromFile.validation, ...overrides.validation },
     tokens: { ...DEFAULT_CONFIG.tokens, ...fromFile.tokens, ...overrides.tokens },
   };
-  if (env.IOTPIPE_PORT) c.port = Number(env.IOTPIPE_PORT);
-  if (env.IOTPIPE_DATA_DIR) c.dataDir = env.IOTPIPE_DATA_DIR;
-  if (env.IOTPIPE_WORKERS) c.workers = Number(env.IOTPIPE_WORKERS);
-  if (env.IOTPIPE_PARTITIONS) c.partitions = Number(env.IOTPIPE_PARTITIONS);
-  if (env.IOTPIPE_REDIS_URL) c.redisUrl = env.IOTPIPE_REDIS_URL;
   return checkConfig(c);
 }

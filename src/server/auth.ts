@@ -31,10 +31,14 @@ export class Authenticator {
   /** The principal for a token, or undefined when the token is unknown (or missing while required). */
   check(authorization: string, query: string): Principal | undefined {
     if (!this.enabled) return OPEN;
-    const bearer = authorization.startsWith("Bearer ") ? authorization.slice(7).trim() : "";
-    const token = bearer || new URLSearchParams(query).get("token") || "";
-    return this.#grants.get(token);
+    return this.#grants.get(tokenOf(authorization, query));
   }
+}
+
+/** The token a request presents: `Authorization: Bearer …`, else `?token=`; "" when none. */
+export function tokenOf(authorization: string, query: string): string {
+  const bearer = authorization.startsWith("Bearer ") ? authorization.slice(7).trim() : "";
+  return bearer || new URLSearchParams(query).get("token") || "";
 }
 
 /** A token bucket: `rate` per second with a burst of `burst`. */

@@ -7,13 +7,17 @@ import { gunzipSync } from "node:zlib";
 import uWS from "./uws.js";
 import type { HttpResponse, WebSocket, us_listen_socket } from "uWebSockets.js";
 import type { Config } from "../config.js";
-import { Authenticator, TokenBucket, type Principal } from "./auth.js";
+import { Authenticator, TokenBucket, tokenOf, type Principal } from "./auth.js";
+import { FlapDetector } from "./flapping.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { Intake, IntakeResult, FrameKind } from "../ingest/intake.js";
 import type { Query, QueryResult } from "../query/query.js";
 
 interface Connection {
   principal: Principal;
+  /** The token it presented ("" when authentication is off), for flapping detection. */
+  token: string;
+  openedAt: number;
   inFlight: number;
   closed: boolean;
 }
@@ -56,6 +60,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
   const { intake, metrics } = deps;
   const auth = new Authenticator(config.tokens);
   const accepts = new TokenBucket(config.limits.acceptPerSecond);
+  const flaps = new FlapDetector(config.limits.flapLimit, config.limits.flapShortLivedSeconds, config.limits.flapCooldownSeconds);
   const limits = config.limits;
   const overloaded = () => metrics.inFlightBytes > limits.globalInFlightBytes;
   const open = new Set<WebSocket<Connection>>();
@@ -83,7 +88,14 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
         res.writeStatus("401 Unauthorized").end("a valid token is required");
         return;
       }
-      res.upgrade<Connection>({ principal, inFlight: 0, closed: false }, key, protocol, extensions, context);
+      const token = auth.enabled ? tokenOf(authorization, query) : "";
+      const wait = token ? flaps.blockedFor(token) : 0;
+      if (wait > 0) {
+        metrics.refused.inc(1, "flapping");
+        res.writeStatus("429 Too Many Requests").writeHeader("Retry-After", String(Math.ceil(wait / 1000))).end("reconnecting too often");
+        return;
+      }
+      res.upgrade<Connection>({ principal, token, openedAt: Date.now(), inFlight: 0, closed: false }, key, protocol, extensions, context);
     },
     open: (ws: WebSocket<Connection>) => {
       open.add(ws);
@@ -112,7 +124,9 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
     },
     close: (ws: WebSocket<Connection>) => {
       open.delete(ws);
-      ws.getUserData().closed = true;
+      const c = ws.getUserData();
+      c.closed = true;
+      if (c.token) flaps.closed(c.token, c.openedAt);
       metrics.openConnections--;
     },
   });
