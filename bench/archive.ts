@@ -9,6 +9,7 @@ import { jsonReporter, tableReporter, type Engine, type Line, type Reporter } fr
 import { scenarios } from "./archive/scenarios.js";
 import { runVictoriaMetrics } from "./archive/victoria-run.js";
 import { findVictoriaMetrics, versionOf } from "./peers/victoria-metrics.js";
+import { readOptions } from "./cli-options.js";
 
 /** The plan's archive targets (DESIGN.md), from the lines of a run that had the data they need. */
 function targets(lines: readonly Line[], size: BenchOptions["size"], cores: number): Line[] {
@@ -43,18 +44,8 @@ async function main(): Promise<void> {
   // Exit through process.exit on a signal, so the 'exit' handlers stop VictoriaMetrics and remove temp dirs.
   process.once("SIGINT", () => process.exit(130));
   process.once("SIGTERM", () => process.exit(143));
-  let options: BenchOptions;
-  try {
-    options = benchOptions();
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const options = readOptions(benchOptions, USAGE);
+  if (!options) return;
   const cores = availableParallelism();
   const reporter: Reporter = options.json ? jsonReporter : tableReporter();
   const lines: Line[] = [];

@@ -6,13 +6,14 @@
 import { spawnSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { lineOf, round, type Emit } from "./ingest/emit.js";
-import { benchOptions, USAGE, type BenchOptions } from "./ingest/options.js";
+import { benchOptions, USAGE } from "./ingest/options.js";
 import { jsonReporter, tableReporter, type Engine, type Line, type Reporter } from "./ingest/output.js";
 import { runIdleScenario } from "./ingest/run-idle.js";
 import { runLoadScenario, type LoadContext } from "./ingest/run-load.js";
 import { redisUnsupported, runRedisScenario } from "./ingest/run-redis.js";
 import { scenarios } from "./ingest/scenarios.js";
 import { findVictoriaMetrics, versionOf } from "./peers/victoria-metrics-ingest.js";
+import { readOptions } from "./cli-options.js";
 
 /** The plan's ingest targets (DESIGN.md) from this run's lines. */
 function targets(lines: readonly Line[], cores: number): Line[] {
@@ -38,18 +39,8 @@ function targets(lines: readonly Line[], cores: number): Line[] {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  let options: BenchOptions;
-  try {
-    options = benchOptions();
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const options = readOptions(benchOptions, USAGE);
+  if (!options) return;
   const cores = availableParallelism();
   const reporter: Reporter = options.json ? jsonReporter : tableReporter;
   const lines: Line[] = [];
