@@ -4,7 +4,6 @@
 // acked rate, and separately the rate the workers made durable in their archives during the window.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { emitMeasured, round, type Emit } from "./emit.js";
@@ -13,6 +12,7 @@ import { exitOf } from "./launch.js";
 import { measureLoad } from "./measure.js";
 import type { LoadScenario } from "./scenarios.js";
 import { BENCH_SEED } from "../datasets/prng.js";
+import { freePort } from "../free-port.js";
 
 const MiB = 1 << 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,16 +28,6 @@ export function redisUnsupported(): string | undefined {
   return undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A child whose stdout is kept (last 8 kB) and watched for a line. */
 function watched(child: ChildProcess): { output: () => string; waitFor: (re: RegExp, ms: number, what: string) => Promise<RegExpExecArray> } {

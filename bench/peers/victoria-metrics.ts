@@ -4,9 +4,9 @@
 // process and the directory: stop() ends the one and removes the other.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { freePort } from "../free-port.js";
 
 /** Where the `victoria-metrics` binary is, or undefined when it is not installed. */
 export function findVictoriaMetrics(): string | undefined {
@@ -33,16 +33,6 @@ export function versionOf(binary: string): string {
   return deb.status === 0 && deb.stdout ? `${deb.stdout.trim()} (Debian package)` : "unknown";
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
