@@ -2,7 +2,7 @@
 // DESIGN.md), checked and split into one run of points per series.
 import { type RecordBatch, type Vector } from "apache-arrow";
 import { ArchiveError } from "./errors.js";
-import { seriesKey } from "./series-key.js";
+import { internedSeriesKey } from "./series-key.js";
 
 /** Readings of many series, column by column; devices and channels are dictionary-encoded. */
 export interface ReadingColumns {
@@ -23,6 +23,13 @@ export interface ReadingColumns {
 /** @internal One series' readings of a batch, in arrival order. */
 export interface SeriesRun {
   key: string;
+  timestamps: Float64Array;
+  values: Float64Array;
+}
+
+/** @internal A batch split by series: the runs are consecutive views of `timestamps` and `values`. */
+export interface SeriesRuns {
+  runs: SeriesRun[];
   timestamps: Float64Array;
   values: Float64Array;
 }
@@ -79,7 +86,7 @@ function dictionary(column: Vector, name: string): [string[], Uint32Array] {
 }
 
 /** Checks a batch's shape and splits it into one run per series (arrival order kept within a run). */
-export function splitBySeries(batch: ReadingColumns): SeriesRun[] {
+export function splitBySeries(batch: ReadingColumns): SeriesRuns {
   const n = batch.timestamps.length;
   if (batch.values.length !== n || batch.device.length !== n || batch.channel.length !== n) {
     throw new ArchiveError("BAD_BATCH", `columns differ in length: ts ${n}, value ${batch.values.length}, device ${batch.device.length}, channel ${batch.channel.length}`);
@@ -103,7 +110,6 @@ export function splitBySeries(batch: ReadingColumns): SeriesRun[] {
     if (dense) dense[id]++;
     else sparse!.set(id, (sparse!.get(id) ?? 0) + 1);
   }
-  const counts: [number, number][] = dense ? [...dense.entries()].filter(([, k]) => k > 0) : [...sparse!.entries()];
   // Runs are views into two shared columns, one after another in run order: no array per series
   // (a gateway batch has thousands of series of one reading each), and the WAL encodes them as is.
   const timestamps = new Float64Array(n);
@@ -112,20 +118,32 @@ export function splitBySeries(batch: ReadingColumns): SeriesRun[] {
   const sparseStarts = dense ? undefined : new Map<number, number>();
   const runs: SeriesRun[] = [];
   let at = 0;
-  for (const [id, count] of counts) {
+  const addRun = (id: number, count: number): SeriesRuns | undefined => {
     const device = batch.devices[Math.floor(id / width)];
     const channel = batch.channels[id % width];
     if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {
       throw new ArchiveError("BAD_BATCH", `device and channel names must be non-empty and free of NUL: ${JSON.stringify([device, channel])}`);
     }
-    if (counts.length === 1) {
-      // One series: its columns are the batch's own (the archive copies what it keeps).
-      return [{ key: seriesKey(device, channel), timestamps: batch.timestamps, values: batch.values }];
-    }
-    runs.push({ key: seriesKey(device, channel), timestamps: timestamps.subarray(at, at + count), values: values.subarray(at, at + count) });
+    const key = internedSeriesKey(device, channel);
+    // One series: its columns are the batch's own (the archive copies what it keeps).
+    if (count === n) return { runs: [{ key, timestamps: batch.timestamps, values: batch.values }], timestamps: batch.timestamps, values: batch.values };
+    runs.push({ key, timestamps: timestamps.subarray(at, at + count), values: values.subarray(at, at + count) });
     if (starts) starts[id] = at;
     else sparseStarts!.set(id, at);
     at += count;
+    return undefined;
+  };
+  if (dense) {
+    for (let id = 0; id < ids; id++) {
+      if (dense[id] === 0) continue;
+      const whole = addRun(id, dense[id]);
+      if (whole) return whole;
+    }
+  } else {
+    for (const [id, count] of sparse!) {
+      const whole = addRun(id, count);
+      if (whole) return whole;
+    }
   }
   for (let i = 0; i < n; i++) {
     const id = batch.device[i] * width + batch.channel[i];
@@ -134,5 +152,5 @@ export function splitBySeries(batch: ReadingColumns): SeriesRun[] {
     timestamps[j] = batch.timestamps[i];
     values[j] = batch.values[i];
   }
-  return runs;
+  return { runs, timestamps, values };
 }

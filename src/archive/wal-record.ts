@@ -5,7 +5,7 @@
 //
 // u8 format (2) · u32 runs · per run: u16 key bytes · key (UTF-8) · u32 points · u32 blocks · per block: u32 bytes · block
 import { MAX_BLOCK_POINTS, type Codec } from "../codec/index.js";
-import type { SeriesRun } from "./batch.js";
+import type { SeriesRuns } from "./batch.js";
 import { ArchiveError } from "./errors.js";
 
 const FORMAT = 2;
@@ -23,37 +23,9 @@ function encodedKey(key: string): Uint8Array {
   return bytes;
 }
 
-/** The runs' columns as one pair of arrays when the runs are consecutive views of the same buffers. */
-function contiguous(runs: readonly SeriesRun[]): { timestamps: Float64Array; values: Float64Array } | undefined {
-  const first = runs[0];
-  let end = first.timestamps.byteOffset + first.timestamps.byteLength;
-  for (let i = 1; i < runs.length; i++) {
-    const r = runs[i];
-    if (r.timestamps.buffer !== first.timestamps.buffer || r.values.buffer !== first.values.buffer || r.timestamps.byteOffset !== end) return undefined;
-    if (r.values.byteOffset - first.values.byteOffset !== r.timestamps.byteOffset - first.timestamps.byteOffset) return undefined;
-    end += r.timestamps.byteLength;
-  }
-  const n = (end - first.timestamps.byteOffset) / 8;
-  return {
-    timestamps: new Float64Array(first.timestamps.buffer, first.timestamps.byteOffset, n),
-    values: new Float64Array(first.values.buffer, first.values.byteOffset, n),
-  };
-}
-
 /** @internal */
-export function encodeWalRecord(codec: Codec, runs: readonly SeriesRun[]): Uint8Array {
-  const total = runs.reduce((n, r) => n + r.timestamps.length, 0);
-  const whole = contiguous(runs);
-  const timestamps = whole ? whole.timestamps : new Float64Array(total);
-  const values = whole ? whole.values : new Float64Array(total);
-  if (!whole) {
-    let at = 0;
-    for (const r of runs) {
-      timestamps.set(r.timestamps, at);
-      values.set(r.values, at);
-      at += r.timestamps.length;
-    }
-  }
+export function encodeWalRecord(codec: Codec, { runs, timestamps, values }: SeriesRuns): Uint8Array {
+  const total = timestamps.length;
   const blocks: Uint8Array[] = [];
   for (let from = 0; from < total; from += MAX_BLOCK_POINTS) {
     const to = Math.min(total, from + MAX_BLOCK_POINTS);
@@ -84,7 +56,7 @@ export function encodeWalRecord(codec: Codec, runs: readonly SeriesRun[]): Uint8
 }
 
 /** @internal */
-export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string): SeriesRun[] {
+export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string): SeriesRuns {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const bad = (why: string) => new ArchiveError("CORRUPT_WAL", `WAL record in ${file}: ${why}`, file);
   if (payload.length < 5 || payload[0] !== FORMAT) throw bad(`format ${payload[0]} is not ${FORMAT}`);
@@ -123,9 +95,10 @@ export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string)
   }
   if (filled !== total) throw bad(`blocks hold ${filled} points, runs ${total}`);
   let from = 0;
-  return runs.map((r) => {
+  const series = runs.map((r) => {
     const run = { key: r.key, timestamps: timestamps.subarray(from, from + r.points), values: values.subarray(from, from + r.points) };
     from += r.points;
     return run;
   });
+  return { runs: series, timestamps, values };
 }

@@ -1,6 +1,6 @@
 // Triage: each reading's partition (hash of its device, so one series always lands on one partition
 // and one writer) and lane (critical readings first, then the device's tier). Splits a batch into one
-// batch per (partition, lane); dictionaries are shared, not rebuilt.
+// batch per (partition, lane), each with the device dictionary of its partition.
 import { seriesHash } from "../archive/series-key.js";
 import { FLAG_CRITICAL, type FlaggedColumns } from "../ingest/batch-builder.js";
 import type { DeviceRegistry } from "../ingest/devices.js";
@@ -11,32 +11,45 @@ export function partitionOf(device: string, partitions: number): number {
   return seriesHash(device) % partitions;
 }
 
-/** Splits `cols` into batches by (partition, lane). */
+/**
+ * Splits `cols` into batches by (partition, lane). Each partition's batches get a device dictionary of
+ * their own devices only: a gateway frame names a thousand devices, and every partition would
+ * otherwise carry (and its worker re-read) all of them. The channel dictionary is shared.
+ */
 export function route(cols: FlaggedColumns, partitions: number, region: string, registry: DeviceRegistry): { stream: StreamId; batch: FlaggedColumns }[] {
   const n = cols.timestamps.length;
   const devicePartition = cols.devices.map((d) => partitionOf(d, partitions));
   const deviceLane: Lane[] = cols.devices.map((d) => registry.get(d)?.tier ?? "standard");
   const target = new Uint32Array(n);
-  const laneIds = new Map<string, number>();
+  const streamIds = new Map<string, number>();
   const streams: StreamId[] = [];
   const counts: number[] = [];
   for (let i = 0; i < n; i++) {
     const d = cols.device[i];
     const lane: Lane = cols.flags[i] & FLAG_CRITICAL ? "critical" : deviceLane[d];
     const key = `${devicePartition[d]}/${lane}`;
-    let id = laneIds.get(key);
+    let id = streamIds.get(key);
     if (id === undefined) {
-      laneIds.set(key, (id = streams.push({ region, partition: devicePartition[d], lane }) - 1));
+      streamIds.set(key, (id = streams.push({ region, partition: devicePartition[d], lane }) - 1));
       counts.push(0);
     }
     target[i] = id;
     counts[id]++;
   }
   if (streams.length === 1) return [{ stream: streams[0], batch: cols }];
+  // Per partition, its devices in frame order; a device's index in its partition's dictionary.
+  const partitionDevices = new Map<number, string[]>();
+  const localDevice = new Uint32Array(cols.devices.length);
+  cols.devices.forEach((d, i) => {
+    const p = devicePartition[i];
+    let names = partitionDevices.get(p);
+    if (!names) partitionDevices.set(p, (names = []));
+    localDevice[i] = names.push(d) - 1;
+  });
   const out = streams.map((stream, id) => ({
     stream,
     batch: {
-      devices: cols.devices,
+      devices: partitionDevices.get(stream.partition)!,
       channels: cols.channels,
       device: new Uint32Array(counts[id]),
       channel: new Uint32Array(counts[id]),
@@ -50,7 +63,7 @@ export function route(cols: FlaggedColumns, partitions: number, region: string, 
     const id = target[i];
     const b = out[id].batch;
     const j = fill[id]++;
-    b.device[j] = cols.device[i];
+    b.device[j] = localDevice[cols.device[i]];
     b.channel[j] = cols.channel[i];
     b.timestamps[j] = cols.timestamps[i];
     b.values[j] = cols.values[i];
