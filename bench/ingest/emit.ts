@@ -5,7 +5,7 @@ import type { Engine, Line } from "./output.js";
 import type { LoadScenario } from "./scenarios.js";
 
 export const round = (x: number, digits: number): number => Number(x.toFixed(digits));
-const roundOrNull = (x: number | null, digits: number): number | null => (x === null ? null : round(x, digits));
+export const roundOrNull = (x: number | null, digits: number): number | null => (x === null ? null : round(x, digits));
 const MiB = 1 << 20;
 
 /** Emits one figure of a scenario (details are spread into the line after the standard fields). */

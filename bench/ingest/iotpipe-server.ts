@@ -99,3 +99,26 @@ export async function serverMetrics(port: number): Promise<Record<string, number
   }
   return out;
 }
+
+/**
+ * Quantiles (ms) of the server's own acknowledgement latency since it started (frame decoded → durable),
+ * interpolated in its histogram buckets: what the server adds, without the generator's queueing.
+ */
+export async function serverAckQuantiles(port: number, qs: number[]): Promise<(number | null)[]> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const buckets: [number, number][] = [];
+  for (const m of text.matchAll(/^iotpipe_ack_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+    buckets.push([m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000, Number(m[2])]);
+  }
+  const total = buckets.at(-1)?.[1] ?? 0;
+  return qs.map((q) => {
+    if (total === 0) return null;
+    const rank = q * total;
+    let [lo, below] = [0, 0];
+    for (const [le, cumulative] of buckets) {
+      if (cumulative >= rank) return le === Infinity ? lo : lo + ((le - lo) * (rank - below)) / Math.max(1, cumulative - below);
+      [lo, below] = [le, cumulative];
+    }
+    return lo;
+  });
+}

@@ -1,8 +1,8 @@
 // A throughput scenario end to end: a fresh iotpipe server per measured load (and, for line
 // protocol, a fresh VictoriaMetrics fed the same bodies), the half-load latency run where asked, and
 // the server's own counters as a cross-check of the generators' acknowledgements.
-import { emitMeasured, round, type Emit } from "./emit.js";
-import { serverMetrics, startIotpipeServer } from "./iotpipe-server.js";
+import { emitMeasured, round, roundOrNull, type Emit } from "./emit.js";
+import { serverAckQuantiles, serverMetrics, startIotpipeServer } from "./iotpipe-server.js";
 import { diskBytes, measureLoad, type Measured } from "./measure.js";
 import { sizedFor, type LoadScenario } from "./scenarios.js";
 import { startVictoriaIngest } from "../peers/victoria-metrics-ingest.js";
@@ -37,10 +37,12 @@ async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half
   const server = await startIotpipeServer({ profileDir: ctx.profileDir, env: ctx.env });
   let m: Measured;
   let counters: Record<string, number>;
+  let serverAck: (number | null)[];
   let disk: { total: number; wal: number };
   try {
     m = await measureLoad(s, urlFor(s, `127.0.0.1:${server.port}`), server.pid, BENCH_SEED, rate);
     counters = await serverMetrics(server.port);
+    serverAck = await serverAckQuantiles(server.port, [0.5, 0.99]);
     disk = await diskBytes(server.dataDir);
   } catch (err) {
     await server.stop();
@@ -60,6 +62,7 @@ async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half
       server_refused_total: counters.iotpipe_connections_refused_total ?? 0,
       ...diskDetails(disk, counters.iotpipe_readings_accepted_total),
       server_stop_seconds: round(stopSeconds, 2),
+      server_ack_latency_ms: { p50: roundOrNull(serverAck[0], 1), p99: roundOrNull(serverAck[1], 1), measured: "server: frame taken → durable, whole run incl. warm-up" },
     },
   );
   return m;
