@@ -128,13 +128,13 @@ export class Archive {
   async append(batch: ReadingColumns | RecordBatch): Promise<AppendResult> {
     const state = this.#live();
     const split = splitBySeries(isArrowBatch(batch) ? columnsFromArrow(batch) : batch);
-    if (split.runs.length === 0) return { points: 0, late: 0 };
+    if (split.keys.length === 0) return { points: 0, late: 0 };
     const record = encodeWalRecord(state.codec, split);
     if (record.length > MAX_WAL_RECORD) {
       throw new ArchiveError("BAD_BATCH", `batch encodes to ${record.length} bytes, over the ${MAX_WAL_RECORD}-byte limit: split it`);
     }
     const durable = state.wal.append(record);
-    const result = applyRuns(state, split.runs);
+    const result = applyRuns(state, split);
     state.stats.batchesAppended++;
     if (state.wal.size >= state.checkpointBytes || state.pendingBytes >= state.pendingLimit) this.#checkpointInBackground();
     await durable;

@@ -20,16 +20,15 @@ export interface ReadingColumns {
   values: Float64Array;
 }
 
-/** @internal One series' readings of a batch, in arrival order. */
-export interface SeriesRun {
-  key: string;
-  timestamps: Float64Array;
-  values: Float64Array;
-}
-
-/** @internal A batch split by series: the runs are consecutive views of `timestamps` and `values`. */
+/**
+ * @internal A batch split by series: run i is series keys[i]'s readings in arrival order, points
+ * starts[i] … starts[i + 1] − 1 of the columns. Offsets, not an object per run: a gateway batch has
+ * thousands of series of one reading each.
+ */
 export interface SeriesRuns {
-  runs: SeriesRun[];
+  keys: string[];
+  /** keys.length + 1 offsets into the columns. */
+  starts: Uint32Array;
   timestamps: Float64Array;
   values: Float64Array;
 }
@@ -110,47 +109,47 @@ export function splitBySeries(batch: ReadingColumns): SeriesRuns {
     if (dense) dense[id]++;
     else sparse!.set(id, (sparse!.get(id) ?? 0) + 1);
   }
-  // Runs are views into two shared columns, one after another in run order: no array per series
-  // (a gateway batch has thousands of series of one reading each), and the WAL encodes them as is.
-  const timestamps = new Float64Array(n);
-  const values = new Float64Array(n);
-  const starts = dense ? new Uint32Array(ids) : undefined;
-  const sparseStarts = dense ? undefined : new Map<number, number>();
-  const runs: SeriesRun[] = [];
-  let at = 0;
-  const addRun = (id: number, count: number): SeriesRuns | undefined => {
+  // Runs lie one after another in two shared columns, in run order; the WAL encodes them as they are.
+  const keys: string[] = [];
+  const runIds: number[] = [];
+  const addRun = (id: number) => {
     const device = batch.devices[Math.floor(id / width)];
     const channel = batch.channels[id % width];
     if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {
       throw new ArchiveError("BAD_BATCH", `device and channel names must be non-empty and free of NUL: ${JSON.stringify([device, channel])}`);
     }
-    const key = internedSeriesKey(device, channel);
-    // One series: its columns are the batch's own (the archive copies what it keeps).
-    if (count === n) return { runs: [{ key, timestamps: batch.timestamps, values: batch.values }], timestamps: batch.timestamps, values: batch.values };
-    runs.push({ key, timestamps: timestamps.subarray(at, at + count), values: values.subarray(at, at + count) });
-    if (starts) starts[id] = at;
-    else sparseStarts!.set(id, at);
-    at += count;
-    return undefined;
+    keys.push(internedSeriesKey(device, channel));
+    runIds.push(id);
   };
   if (dense) {
-    for (let id = 0; id < ids; id++) {
-      if (dense[id] === 0) continue;
-      const whole = addRun(id, dense[id]);
-      if (whole) return whole;
-    }
+    for (let id = 0; id < ids; id++) if (dense[id] > 0) addRun(id);
   } else {
-    for (const [id, count] of sparse!) {
-      const whole = addRun(id, count);
-      if (whole) return whole;
-    }
+    for (const id of sparse!.keys()) addRun(id);
   }
+  const starts = new Uint32Array(keys.length + 1);
+  // One series: its columns are the batch's own (the archive copies what it keeps).
+  if (keys.length === 1) {
+    starts[1] = n;
+    return { keys, starts, timestamps: batch.timestamps, values: batch.values };
+  }
+  const next = dense ? new Uint32Array(ids) : undefined;
+  const sparseNext = dense ? undefined : new Map<number, number>();
+  let at = 0;
+  runIds.forEach((id, i) => {
+    starts[i] = at;
+    if (next) next[id] = at;
+    else sparseNext!.set(id, at);
+    at += dense ? dense[id] : sparse!.get(id)!;
+  });
+  starts[keys.length] = n;
+  const timestamps = new Float64Array(n);
+  const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const id = batch.device[i] * width + batch.channel[i];
-    const j = starts ? starts[id]++ : sparseStarts!.get(id)!;
-    if (!starts) sparseStarts!.set(id, j + 1);
+    const j = next ? next[id]++ : sparseNext!.get(id)!;
+    if (!next) sparseNext!.set(id, j + 1);
     timestamps[j] = batch.timestamps[i];
     values[j] = batch.values[i];
   }
-  return { runs, timestamps, values };
+  return { keys, starts, timestamps, values };
 }

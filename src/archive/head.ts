@@ -30,12 +30,12 @@ export class SeriesHead {
     this.key = key;
   }
 
-  /** Adds points in arrival order; returns how many were late. */
-  add(timestamps: Float64Array, values: Float64Array, lateness: number): number {
+  /** Adds points from … to − 1 of the columns, in arrival order; returns how many were late. */
+  add(timestamps: Float64Array, values: Float64Array, from: number, to: number, lateness: number): number {
     let lo = Infinity;
     let hi = this.newest;
     let anyLate = false;
-    for (let i = 0; i < timestamps.length; i++) {
+    for (let i = from; i < to; i++) {
       const t = timestamps[i];
       if (t < hi - lateness) anyLate = true;
       if (t < lo) lo = t;
@@ -43,12 +43,12 @@ export class SeriesHead {
     }
     if (!anyLate) {
       // The common case: nothing late (the run may still be out of order within the lateness).
-      this.open.pushAll(timestamps, values, lo);
+      this.open.pushRange(timestamps, values, from, to, lo);
       this.newest = hi;
       return 0;
     }
     let late = 0;
-    for (let i = 0; i < timestamps.length; i++) {
+    for (let i = from; i < to; i++) {
       const t = timestamps[i];
       if (t < this.newest - lateness) {
         this.late.push(t, values[i]);

@@ -1,5 +1,5 @@
 // Applies appended (or replayed) runs to the series heads and seals what the watermark releases.
-import type { SeriesRun } from "./batch.js";
+import type { SeriesRuns } from "./batch.js";
 import { splitSeriesKey } from "./series-key.js";
 import type { BlockPoints } from "./head.js";
 import type { ArchiveState, SealedBlock } from "./state.js";
@@ -12,25 +12,25 @@ export function sealBlock(state: ArchiveState, key: string, points: BlockPoints)
 }
 
 /** Adds runs to their heads (registering new series) and moves sealable points into pending blocks. */
-export function applyRuns(state: ArchiveState, runs: readonly SeriesRun[]): { points: number; late: number } {
-  let points = 0;
+export function applyRuns(state: ArchiveState, { keys, starts, timestamps, values }: SeriesRuns): { points: number; late: number } {
   let late = 0;
-  for (const run of runs) {
-    const head = state.heads.get(run.key) ?? state.head(run.key);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const head = state.heads.get(key) ?? state.head(key);
     if (head.isEmpty && head.newest === -Infinity) {
-      const { device, channel } = splitSeriesKey(run.key);
+      const { device, channel } = splitSeriesKey(key);
       state.registry.observe(device, channel);
     }
-    late += head.add(run.timestamps, run.values, state.policy.lateness);
-    points += run.timestamps.length;
+    late += head.add(timestamps, values, starts[i], starts[i + 1], state.policy.lateness);
     if (head.canSeal(state.policy)) {
       for (const b of head.seal(state.policy, false)) {
-        const sealed = sealBlock(state, run.key, b);
+        const sealed = sealBlock(state, key, b);
         state.pending.push(sealed);
         state.pendingBytes += sealed.block.length;
       }
     }
   }
+  const points = starts[keys.length];
   state.stats.pointsAppended += points;
   state.stats.latePoints += late;
   return { points, late };

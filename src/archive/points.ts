@@ -34,12 +34,21 @@ export class PointBuffer {
     if (t < this.minTime) this.minTime = t;
   }
 
-  /** Appends whole columns whose smallest timestamp is `minTime`. */
-  pushAll(timestamps: Float64Array, values: Float64Array, minTime: number): void {
-    this.#reserve(timestamps.length);
-    this.timestamps.set(timestamps, this.length);
-    this.values.set(values, this.length);
-    this.length += timestamps.length;
+  /** Appends points from … to − 1 of the columns, whose smallest timestamp is `minTime`. */
+  pushRange(timestamps: Float64Array, values: Float64Array, from: number, to: number, minTime: number): void {
+    const count = to - from;
+    this.#reserve(count);
+    if (count <= 16) {
+      // A few points (the usual run of a gateway batch): a loop beats creating views to copy.
+      for (let i = 0; i < count; i++) {
+        this.timestamps[this.length + i] = timestamps[from + i];
+        this.values[this.length + i] = values[from + i];
+      }
+    } else {
+      this.timestamps.set(timestamps.subarray(from, to), this.length);
+      this.values.set(values.subarray(from, to), this.length);
+    }
+    this.length += count;
     if (minTime < this.minTime) this.minTime = minTime;
   }
 
@@ -57,7 +66,7 @@ export class PointBuffer {
   replace(points: Points): void {
     this.length = 0;
     this.minTime = Infinity;
-    if (points.timestamps.length > 0) this.pushAll(points.timestamps, points.values, points.timestamps[0]);
+    if (points.timestamps.length > 0) this.pushRange(points.timestamps, points.values, 0, points.timestamps.length, points.timestamps[0]);
   }
 
   /** Bytes held, for memory accounting. */

@@ -67,7 +67,7 @@ export async function replay(state: ArchiveState): Promise<void> {
     const file = join(state.walDir, String(sequence));
     const result = await replayWal(state.walDir, sequence, (payload) => {
       try {
-        applyRuns(state, decodeWalRecord(state.codec, payload, file).runs);
+        applyRuns(state, decodeWalRecord(state.codec, payload, file));
         records++;
       } catch (err) {
         state.stats.lastBackgroundError = `WAL ${sequence}: ${(err as Error).message}`;

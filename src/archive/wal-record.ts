@@ -24,25 +24,25 @@ function encodedKey(key: string): Uint8Array {
 }
 
 /** @internal */
-export function encodeWalRecord(codec: Codec, { runs, timestamps, values }: SeriesRuns): Uint8Array {
+export function encodeWalRecord(codec: Codec, { keys: names, starts, timestamps, values }: SeriesRuns): Uint8Array {
   const total = timestamps.length;
   const blocks: Uint8Array[] = [];
   for (let from = 0; from < total; from += MAX_BLOCK_POINTS) {
     const to = Math.min(total, from + MAX_BLOCK_POINTS);
     blocks.push(codec.encode(timestamps.subarray(from, to), values.subarray(from, to)));
   }
-  const keys = runs.map((r) => encodedKey(r.key));
+  const keys = names.map(encodedKey);
   const size = 1 + 4 + keys.reduce((n, k) => n + 2 + k.length + 4, 0) + 4 + blocks.reduce((n, b) => n + 4 + b.length, 0);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   out[0] = FORMAT;
-  view.setUint32(1, runs.length, true);
+  view.setUint32(1, keys.length, true);
   let at = 5;
-  runs.forEach((r, i) => {
-    view.setUint16(at, keys[i].length, true);
-    out.set(keys[i], at + 2);
-    at += 2 + keys[i].length;
-    view.setUint32(at, r.timestamps.length, true);
+  keys.forEach((key, i) => {
+    view.setUint16(at, key.length, true);
+    out.set(key, at + 2);
+    at += 2 + key.length;
+    view.setUint32(at, starts[i + 1] - starts[i], true);
     at += 4;
   });
   view.setUint32(at, blocks.length, true);
@@ -61,7 +61,9 @@ export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string)
   const bad = (why: string) => new ArchiveError("CORRUPT_WAL", `WAL record in ${file}: ${why}`, file);
   if (payload.length < 5 || payload[0] !== FORMAT) throw bad(`format ${payload[0]} is not ${FORMAT}`);
   const count = view.getUint32(1, true);
-  const runs: { key: string; points: number }[] = [];
+  if (count > payload.length) throw bad(`${count} runs in ${payload.length} bytes`);
+  const keys: string[] = [];
+  const starts = new Uint32Array(count + 1);
   let at = 5;
   let total = 0;
   for (let i = 0; i < count; i++) {
@@ -72,8 +74,10 @@ export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string)
     at += 2 + keyLength;
     const points = view.getUint32(at, true);
     at += 4;
-    runs.push({ key, points });
+    keys.push(key);
     total += points;
+    if (total > 0xffffffff) throw bad(`run ${i} takes the record past 2^32 points`);
+    starts[i + 1] = total;
   }
   if (at + 4 > payload.length) throw bad("block count past the end");
   const blockCount = view.getUint32(at, true);
@@ -94,11 +98,5 @@ export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string)
     at += 4 + length;
   }
   if (filled !== total) throw bad(`blocks hold ${filled} points, runs ${total}`);
-  let from = 0;
-  const series = runs.map((r) => {
-    const run = { key: r.key, timestamps: timestamps.subarray(from, from + r.points), values: values.subarray(from, from + r.points) };
-    from += r.points;
-    return run;
-  });
-  return { runs: series, timestamps, values };
+  return { keys, starts, timestamps, values };
 }

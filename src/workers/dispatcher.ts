@@ -1,20 +1,33 @@
 // Embedded mode's consumers: one loop per worker reads its partitions' streams from the bus (lanes in
-// priority order: critical first), hands the worker one merged batch per partition, and acks the
-// entries once the worker's archive holds them durably. Entries a worker could not store stay unacked
-// and are retried.
+// priority order: critical first) and hands each entry to the worker as soon as its partition has
+// room: at most APPENDS_PER_PARTITION appends in flight per partition, and entries that arrive while
+// they run wait and go over merged into one batch (batching that grows with load and costs nothing
+// when idle). Entries are acked once the worker's archive holds them durably; entries a worker could
+// not store stay unacked and are retried.
 import { LANES, idsByStream, type Bus, type BusEntry, type StreamId } from "../pipeline/bus.js";
 import { mergeBatches } from "../pipeline/merge-batches.js";
 import type { WorkerPool } from "./pool.js";
 
 export const ARCHIVER_GROUP = "archivers";
-/** Batches one worker loop has handed over and not yet seen stored. */
-const MAX_IN_FLIGHT = 256;
+/** Entries one worker loop holds (waiting or being stored) before it stops reading. */
+const MAX_HELD = 256;
+/**
+ * Appends per partition in flight: two let the worker encode one batch while the previous one's
+ * fsync runs; more would only split batches that could have been merged.
+ */
+const APPENDS_PER_PARTITION = 2;
 
 export interface DispatcherStats {
   batches: number;
   readings: number;
   failures: number;
   lastError: string | undefined;
+}
+
+/** One partition's entries: read and waiting, and appends in flight. */
+interface PartitionQueue {
+  waiting: BusEntry[];
+  appending: number;
 }
 
 export class Dispatcher {
@@ -31,30 +44,45 @@ export class Dispatcher {
 
   async #loop(bus: Bus, pool: WorkerPool, name: string, streams: StreamId[], retryAfterMs: number): Promise<void> {
     const consumer = { group: ARCHIVER_GROUP, name };
+    const queues = new Map<number, PartitionQueue>();
     const inFlight = new Set<Promise<void>>();
+    let held = 0;
+    const dispatch = (partition: number, queue: PartitionQueue) => {
+      if (queue.waiting.length === 0 || queue.appending >= APPENDS_PER_PARTITION) return;
+      const entries = queue.waiting;
+      queue.waiting = [];
+      queue.appending++;
+      const task = this.#store(bus, pool, partition, entries).finally(() => {
+        inFlight.delete(task);
+        held -= entries.length;
+        queue.appending--;
+        dispatch(partition, queue);
+      });
+      inFlight.add(task);
+    };
     let sinceRetry = Date.now();
     while (this.#running) {
-      // Keep reading while earlier batches are being written: the archive's group commit then covers
-      // many batches with one fsync.
-      if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
-      let entries = await bus.read(consumer, streams, MAX_IN_FLIGHT - inFlight.size, inFlight.size > 0 ? 1 : 100);
+      if (held >= MAX_HELD) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      let entries = await bus.read(consumer, streams, MAX_HELD - held, 100);
       if (Date.now() - sinceRetry > retryAfterMs) {
         sinceRetry = Date.now();
         for (const s of streams) entries = entries.concat(await bus.claim(consumer, s, retryAfterMs, 64));
       }
-      const byPartition = new Map<number, BusEntry[]>();
+      held += entries.length;
+      const touched = new Set<number>();
       for (const e of entries) {
-        const group = byPartition.get(e.stream.partition);
-        if (group) group.push(e);
-        else byPartition.set(e.stream.partition, [e]);
+        const partition = e.stream.partition;
+        let queue = queues.get(partition);
+        if (!queue) queues.set(partition, (queue = { waiting: [], appending: 0 }));
+        queue.waiting.push(e);
+        touched.add(partition);
       }
-      for (const [partition, group] of byPartition) {
-        const task = this.#store(bus, pool, partition, group).finally(() => inFlight.delete(task));
-        inFlight.add(task);
-      }
-      if (entries.length === 0 && inFlight.size > 0) await Promise.race(inFlight);
+      for (const partition of touched) dispatch(partition, queues.get(partition)!);
     }
-    await Promise.all(inFlight);
+    while (inFlight.size > 0) await Promise.all(inFlight);
   }
 
   /** Stores one partition's entries as one batch, then acks each. */
