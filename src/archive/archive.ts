@@ -128,7 +128,7 @@ export class Archive {
   async append(batch: ReadingColumns | RecordBatch): Promise<AppendResult> {
     const state = this.#live();
     const split = splitBySeries(isArrowBatch(batch) ? columnsFromArrow(batch) : batch);
-    if (split.keys.length === 0) return { points: 0, late: 0 };
+    if (split.series.length === 0) return { points: 0, late: 0 };
     const record = encodeWalRecord(state.codec, split);
     if (record.length > MAX_WAL_RECORD) {
       throw new ArchiveError("BAD_BATCH", `batch encodes to ${record.length} bytes, over the ${MAX_WAL_RECORD}-byte limit: split it`);
@@ -163,6 +163,7 @@ export class Archive {
     if (state.closed) return;
     await state.exclusively(() => checkpoint(state));
     state.closed = true;
+    state.releaseHeads();
     await state.wal.close();
     await state.files.closeAll();
   }
@@ -175,6 +176,7 @@ export class Archive {
     const state = this.#state;
     if (state.closed) return;
     state.closed = true;
+    state.releaseHeads();
     await state.wal.close();
     await state.files.closeAll();
   }

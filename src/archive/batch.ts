@@ -2,7 +2,7 @@
 // DESIGN.md), checked and split into one run of points per series.
 import { type RecordBatch, type Vector } from "apache-arrow";
 import { ArchiveError } from "./errors.js";
-import { internedSeriesKey } from "./series-key.js";
+import { seriesName, type SeriesName } from "./series-key.js";
 
 /** Readings of many series, column by column; devices and channels are dictionary-encoded. */
 export interface ReadingColumns {
@@ -21,13 +21,13 @@ export interface ReadingColumns {
 }
 
 /**
- * @internal A batch split by series: run i is series keys[i]'s readings in arrival order, points
+ * @internal A batch split by series: run i is series[i]'s readings in arrival order, points
  * starts[i] … starts[i + 1] − 1 of the columns. Offsets, not an object per run: a gateway batch has
  * thousands of series of one reading each.
  */
 export interface SeriesRuns {
-  keys: string[];
-  /** keys.length + 1 offsets into the columns. */
+  series: SeriesName[];
+  /** series.length + 1 offsets into the columns. */
   starts: Uint32Array;
   timestamps: Float64Array;
   values: Float64Array;
@@ -110,7 +110,7 @@ export function splitBySeries(batch: ReadingColumns): SeriesRuns {
     else sparse!.set(id, (sparse!.get(id) ?? 0) + 1);
   }
   // Runs lie one after another in two shared columns, in run order; the WAL encodes them as they are.
-  const keys: string[] = [];
+  const series: SeriesName[] = [];
   const runIds: number[] = [];
   const addRun = (id: number) => {
     const device = batch.devices[Math.floor(id / width)];
@@ -118,7 +118,7 @@ export function splitBySeries(batch: ReadingColumns): SeriesRuns {
     if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {
       throw new ArchiveError("BAD_BATCH", `device and channel names must be non-empty and free of NUL: ${JSON.stringify([device, channel])}`);
     }
-    keys.push(internedSeriesKey(device, channel));
+    series.push(seriesName(device, channel));
     runIds.push(id);
   };
   if (dense) {
@@ -126,11 +126,11 @@ export function splitBySeries(batch: ReadingColumns): SeriesRuns {
   } else {
     for (const id of sparse!.keys()) addRun(id);
   }
-  const starts = new Uint32Array(keys.length + 1);
+  const starts = new Uint32Array(series.length + 1);
   // One series: its columns are the batch's own (the archive copies what it keeps).
-  if (keys.length === 1) {
+  if (series.length === 1) {
     starts[1] = n;
-    return { keys, starts, timestamps: batch.timestamps, values: batch.values };
+    return { series, starts, timestamps: batch.timestamps, values: batch.values };
   }
   const next = dense ? new Uint32Array(ids) : undefined;
   const sparseNext = dense ? undefined : new Map<number, number>();
@@ -141,7 +141,7 @@ export function splitBySeries(batch: ReadingColumns): SeriesRuns {
     else sparseNext!.set(id, at);
     at += dense ? dense[id] : sparse!.get(id)!;
   });
-  starts[keys.length] = n;
+  starts[series.length] = n;
   const timestamps = new Float64Array(n);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -151,5 +151,5 @@ export function splitBySeries(batch: ReadingColumns): SeriesRuns {
     timestamps[j] = batch.timestamps[i];
     values[j] = batch.values[i];
   }
-  return { keys, starts, timestamps, values };
+  return { series, starts, timestamps, values };
 }

@@ -12,11 +12,11 @@ export function sealBlock(state: ArchiveState, key: string, points: BlockPoints)
 }
 
 /** Adds runs to their heads (registering new series) and moves sealable points into pending blocks. */
-export function applyRuns(state: ArchiveState, { keys, starts, timestamps, values }: SeriesRuns): { points: number; late: number } {
+export function applyRuns(state: ArchiveState, { series, starts, timestamps, values }: SeriesRuns): { points: number; late: number } {
   let late = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    const head = state.heads.get(key) ?? state.head(key);
+  for (let i = 0; i < series.length; i++) {
+    const head = state.headOf(series[i]);
+    const key = head.key;
     if (head.isEmpty && head.newest === -Infinity) {
       const { device, channel } = splitSeriesKey(key);
       state.registry.observe(device, channel);
@@ -30,7 +30,7 @@ export function applyRuns(state: ArchiveState, { keys, starts, timestamps, value
       }
     }
   }
-  const points = starts[keys.length];
+  const points = starts[series.length];
   state.stats.pointsAppended += points;
   state.stats.latePoints += late;
   return { points, late };

@@ -6,31 +6,50 @@ export function seriesKey(device: string, channel: string): string {
   return `${device}\u0000${channel}`;
 }
 
-/** Keys handed out so far, by device then channel. */
-const interned = new Map<string, Map<string, string>>();
-let internedKeys = 0;
-/** Past this many series the table starts over (keys stay correct, only the reuse is lost). */
+/**
+ * @internal One series' name as the ingest path keeps it: made once per series and process, so a
+ * batch's runs reach their key, its UTF-8 bytes and their head without a lookup in a large map each.
+ */
+export class SeriesName {
+  readonly key: string;
+  #bytes: Uint8Array | undefined;
+  /** The head this series has in the archive that last used it (see ArchiveState.headOf). */
+  head: unknown;
+  headOwner: unknown;
+
+  constructor(key: string) {
+    this.key = key;
+  }
+
+  /** The key in UTF-8. */
+  get bytes(): Uint8Array {
+    return (this.#bytes ??= encoder.encode(this.key));
+  }
+}
+
+const encoder = new TextEncoder();
+/** Names handed out so far, by device then channel. */
+const interned = new Map<string, Map<string, SeriesName>>();
+let internedNames = 0;
+/** Past this many series the table starts over (names stay correct, only the reuse is lost). */
 const MAX_INTERNED = 1 << 21;
 
-/**
- * @internal The series key as the same string every time: maps keyed by series (heads, encoded WAL
- * keys) then hash each key once, not once per batch. A batch's names are new strings each time.
- */
-export function internedSeriesKey(device: string, channel: string): string {
+/** @internal The series' name, the same object every time (a batch's names are new strings each time). */
+export function seriesName(device: string, channel: string): SeriesName {
   let channels = interned.get(device);
   if (!channels) {
-    if (internedKeys >= MAX_INTERNED) {
+    if (internedNames >= MAX_INTERNED) {
       interned.clear();
-      internedKeys = 0;
+      internedNames = 0;
     }
     interned.set(device, (channels = new Map()));
   }
-  let key = channels.get(channel);
-  if (key === undefined) {
-    channels.set(channel, (key = seriesKey(device, channel)));
-    internedKeys++;
+  let name = channels.get(channel);
+  if (name === undefined) {
+    channels.set(channel, (name = new SeriesName(seriesKey(device, channel))));
+    internedNames++;
   }
-  return key;
+  return name;
 }
 
 /** @internal */

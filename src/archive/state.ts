@@ -10,6 +10,7 @@ import type { WalWriter } from "./wal.js";
 import type { IndexedBlock } from "./segment-format.js";
 import type { BlockSource } from "../query/source.js";
 import { FileHandles } from "./file-handles.js";
+import type { SeriesName } from "./series-key.js";
 
 /** A sealed block not yet in a segment. */
 export interface SealedBlock {
@@ -88,6 +89,27 @@ export class ArchiveState {
 
   get walDir(): string {
     return join(this.dir, "wal");
+  }
+
+  /** The head of a series named on the ingest path (remembered on the name: no map lookup per run). */
+  headOf(name: SeriesName): SeriesHead {
+    if (name.headOwner === this) return name.head as SeriesHead;
+    const head = this.head(name.key);
+    name.head = head;
+    name.headOwner = this;
+    return head;
+  }
+
+  /**
+   * Empties every head once the archive is closed or abandoned: series names outlive the archive and
+   * still point at its heads, which must then hold nothing.
+   */
+  releaseHeads(): void {
+    for (const head of this.heads.values()) {
+      head.open.takeAll();
+      head.late.takeAll();
+    }
+    this.heads.clear();
   }
 
   head(key: string): SeriesHead {

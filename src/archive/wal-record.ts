@@ -7,31 +7,20 @@
 import { MAX_BLOCK_POINTS, type Codec } from "../codec/index.js";
 import type { SeriesRuns } from "./batch.js";
 import { ArchiveError } from "./errors.js";
+import { seriesName, splitSeriesKey, type SeriesName } from "./series-key.js";
 
 const FORMAT = 2;
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-/** Encoded keys, reused: the same series come back batch after batch. */
-const keyBytes = new Map<string, Uint8Array>();
-
-function encodedKey(key: string): Uint8Array {
-  let bytes = keyBytes.get(key);
-  if (!bytes) {
-    if (keyBytes.size > 1 << 20) keyBytes.clear();
-    keyBytes.set(key, (bytes = encoder.encode(key)));
-  }
-  return bytes;
-}
 
 /** @internal */
-export function encodeWalRecord(codec: Codec, { keys: names, starts, timestamps, values }: SeriesRuns): Uint8Array {
+export function encodeWalRecord(codec: Codec, { series, starts, timestamps, values }: SeriesRuns): Uint8Array {
   const total = timestamps.length;
   const blocks: Uint8Array[] = [];
   for (let from = 0; from < total; from += MAX_BLOCK_POINTS) {
     const to = Math.min(total, from + MAX_BLOCK_POINTS);
     blocks.push(codec.encode(timestamps.subarray(from, to), values.subarray(from, to)));
   }
-  const keys = names.map(encodedKey);
+  const keys = series.map((s) => s.bytes);
   const size = 1 + 4 + keys.reduce((n, k) => n + 2 + k.length + 4, 0) + 4 + blocks.reduce((n, b) => n + 4 + b.length, 0);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
@@ -62,7 +51,7 @@ export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string)
   if (payload.length < 5 || payload[0] !== FORMAT) throw bad(`format ${payload[0]} is not ${FORMAT}`);
   const count = view.getUint32(1, true);
   if (count > payload.length) throw bad(`${count} runs in ${payload.length} bytes`);
-  const keys: string[] = [];
+  const series: SeriesName[] = [];
   const starts = new Uint32Array(count + 1);
   let at = 5;
   let total = 0;
@@ -74,7 +63,8 @@ export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string)
     at += 2 + keyLength;
     const points = view.getUint32(at, true);
     at += 4;
-    keys.push(key);
+    const { device, channel } = splitSeriesKey(key);
+    series.push(seriesName(device, channel));
     total += points;
     if (total > 0xffffffff) throw bad(`run ${i} takes the record past 2^32 points`);
     starts[i + 1] = total;
@@ -98,5 +88,5 @@ export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string)
     at += 4 + length;
   }
   if (filled !== total) throw bad(`blocks hold ${filled} points, runs ${total}`);
-  return { keys, starts, timestamps, values };
+  return { series, starts, timestamps, values };
 }

@@ -4,7 +4,9 @@
 import { seriesHash } from "../archive/series-key.js";
 import { FLAG_CRITICAL, type FlaggedColumns } from "../ingest/batch-builder.js";
 import type { DeviceRegistry } from "../ingest/devices.js";
-import type { Lane, StreamId } from "./bus.js";
+import { LANES, type StreamId } from "./bus.js";
+
+const CRITICAL = LANES.indexOf("critical");
 
 /** The partition of a device: FNV-1a of its id modulo the partition count (part of the layout). */
 export function partitionOf(device: string, partitions: number): number {
@@ -19,18 +21,19 @@ export function partitionOf(device: string, partitions: number): number {
 export function route(cols: FlaggedColumns, partitions: number, region: string, registry: DeviceRegistry): { stream: StreamId; batch: FlaggedColumns }[] {
   const n = cols.timestamps.length;
   const devicePartition = cols.devices.map((d) => partitionOf(d, partitions));
-  const deviceLane: Lane[] = cols.devices.map((d) => registry.get(d)?.tier ?? "standard");
+  const deviceLane = cols.devices.map((d) => LANES.indexOf(registry.get(d)?.tier ?? "standard"));
+  // Stream index per (partition, lane), numbered in order of first use.
+  const streamIndex = new Map<number, number>();
   const target = new Uint32Array(n);
-  const streamIds = new Map<string, number>();
   const streams: StreamId[] = [];
   const counts: number[] = [];
   for (let i = 0; i < n; i++) {
     const d = cols.device[i];
-    const lane: Lane = cols.flags[i] & FLAG_CRITICAL ? "critical" : deviceLane[d];
-    const key = `${devicePartition[d]}/${lane}`;
-    let id = streamIds.get(key);
+    const lane = cols.flags[i] & FLAG_CRITICAL ? CRITICAL : deviceLane[d];
+    const key = devicePartition[d] * LANES.length + lane;
+    let id = streamIndex.get(key);
     if (id === undefined) {
-      streamIds.set(key, (id = streams.push({ region, partition: devicePartition[d], lane }) - 1));
+      streamIndex.set(key, (id = streams.push({ region, partition: devicePartition[d], lane: LANES[lane] }) - 1));
       counts.push(0);
     }
     target[i] = id;

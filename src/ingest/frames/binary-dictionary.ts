@@ -5,9 +5,12 @@ import type { BatchBuilder } from "../batch-builder.js";
 import { FrameError } from "./errors.js";
 import type { FrameLimits } from "./frame.js";
 import { nameProblem, quoteName } from "./names.js";
+import { NameCache } from "./name-cache.js";
 import type { ByteCursor } from "./varint.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Names that passed the checks, shared by every frame this thread decodes. */
+const known = new NameCache();
 /** Not interned yet. */
 const UNRESOLVED = -1;
 /** Refused: rows using it are rejected as "bad_name". */
@@ -82,14 +85,17 @@ export class FrameDictionary {
 
   #resolve(i: number, builder: BatchBuilder, limits: FrameLimits): number {
     const n = this.#lengths[i];
+    const at = this.#offsets[i];
     let problem: string | undefined;
-    let name: string | undefined;
+    let name = known.get(this.#bytes, at, at + n);
+    if (name !== undefined && name.length <= limits.maxNameLength) problem = undefined;
     // A UTF-16 code unit takes at most 3 UTF-8 bytes: longer byte strings are too long before decoding.
-    if (n > 3 * limits.maxNameLength) problem = `${n} bytes, more than ${limits.maxNameLength} characters can take`;
-    else if ((name = this.#decode(i)) === undefined) problem = `${n} bytes at byte ${this.#offsets[i]} are not UTF-8`;
+    else if (n > 3 * limits.maxNameLength) problem = `${n} bytes, more than ${limits.maxNameLength} characters can take`;
+    else if ((name = this.#decode(i)) === undefined) problem = `${n} bytes at byte ${at} are not UTF-8`;
     else {
       const p = nameProblem(name, limits.maxNameLength);
       if (p !== undefined) problem = `${quoteName(name)}: ${p}`;
+      else known.add(this.#bytes, at, at + n, name);
     }
     if (problem !== undefined) {
       this.#problems.set(i, `${this.#kind} ${problem}`);
