@@ -4,6 +4,7 @@
 //
 // File: wal/<10-digit sequence>.wal, a run of records: u32 payload length · u32 CRC-32 of payload · payload
 import { open, readdir, readFile, stat, truncate, unlink, mkdir, type FileHandle } from "node:fs/promises";
+import { ftruncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { ArchiveError, ioError } from "./errors.js";
@@ -27,30 +28,37 @@ export async function listWal(dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
+/** An append waiting for the fsync that covers it. */
 interface Pending {
-  record: Uint8Array;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
-/** Appends records to one WAL file with group commit. */
+/**
+ * Appends records to one WAL file with group commit. A record is written at once, synchronously (a
+ * copy into the page cache, microseconds); its append resolves after the next fdatasync, and every
+ * record written while one fsync runs is covered by the following one. Writing at once keeps the
+ * thread pool for the fsyncs: queued behind other archives' fsyncs, asynchronous writes waited
+ * tens of milliseconds under load.
+ */
 export class WalWriter {
   readonly sequence: number;
   readonly file: string;
   #handle: FileHandle;
-  /** Bytes of the file known to hold whole records. */
-  #written: number;
-  /** Bytes appended but not yet written and synced. */
-  #pendingBytes = 0;
+  /** Bytes of the file holding whole records (written, not all synced yet). */
+  #size: number;
+  /** Bytes known to be on disk. */
+  #synced: number;
   #queue: Pending[] = [];
-  #flushing: Promise<void> | undefined;
+  #syncing: Promise<void> | undefined;
   #broken: ArchiveError | undefined;
 
   private constructor(sequence: number, file: string, handle: FileHandle, size: number) {
     this.sequence = sequence;
     this.file = file;
     this.#handle = handle;
-    this.#written = size;
+    this.#size = size;
+    this.#synced = size;
   }
 
   /** Opens (or creates) WAL file `sequence` in `dir` for appending after its last good record. */
@@ -70,7 +78,7 @@ export class WalWriter {
 
   /** Bytes in the file, including records not yet synced. */
   get size(): number {
-    return this.#written + this.#pendingBytes;
+    return this.#size;
   }
 
   /** Appends one record; resolves once it is on disk. */
@@ -84,42 +92,55 @@ export class WalWriter {
     view.setUint32(0, payload.length, true);
     view.setUint32(4, crc32(payload), true);
     record.set(payload, RECORD_HEADER);
-    this.#pendingBytes += record.length;
+    try {
+      for (let at = 0; at < record.length; ) at += writeSync(this.#handle.fd, record, at);
+    } catch (err) {
+      const failure = ioError(err, "appending to WAL", this.file);
+      this.#cutBackTo(this.#size, failure);
+      return Promise.reject(failure);
+    }
+    this.#size += record.length;
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ record, resolve, reject });
-      this.#flushing ??= this.#flushLoop();
+      this.#queue.push({ resolve, reject });
+      this.#syncing ??= this.#syncLoop();
     });
   }
 
-  async #flushLoop(): Promise<void> {
+  async #syncLoop(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue;
       this.#queue = [];
-      const bytes = batch.reduce((sum, p) => sum + p.record.length, 0);
+      const covered = this.#size;
       try {
-        await this.#handle.writev(batch.map((p) => p.record));
         await this.#handle.datasync();
-        this.#written += bytes;
-        this.#pendingBytes -= bytes;
+        this.#synced = covered;
         for (const p of batch) p.resolve();
       } catch (err) {
-        this.#pendingBytes -= bytes;
-        const failure = ioError(err, "appending to WAL", this.file);
-        // Cut the torn bytes off so later records are not stranded behind a broken one.
-        try {
-          await this.#handle.truncate(this.#written);
-        } catch {
-          this.#broken = failure;
-        }
-        for (const p of batch) p.reject(failure);
+        // What reached the disk after the last good fsync is unknown: refuse every waiting append
+        // and cut their records off, so later records are not stranded behind them.
+        const failure = ioError(err, "syncing WAL", this.file);
+        const waiting = batch.concat(this.#queue);
+        this.#queue = [];
+        this.#cutBackTo(this.#synced, failure);
+        for (const p of waiting) p.reject(failure);
       }
     }
-    this.#flushing = undefined;
+    this.#syncing = undefined;
+  }
+
+  /** Truncates the file to `size` after a failed write; a file that cannot be cut is broken for good. */
+  #cutBackTo(size: number, failure: ArchiveError): void {
+    try {
+      ftruncateSync(this.#handle.fd, size);
+      this.#size = size;
+    } catch {
+      this.#broken = failure;
+    }
   }
 
   /** Waits for every appended record to be synced (or failed). */
   async drain(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    while (this.#syncing) await this.#syncing;
   }
 
   async close(): Promise<void> {

@@ -48,6 +48,8 @@ export class Intake {
   readonly #counters: IntakeCounters;
   readonly #limits: FrameLimits;
   readonly #rates = new Map<string, TokenBucket>();
+  /** Reused by every frame: decoding runs to take() without awaiting, so frames never share it. */
+  readonly #builder = new BatchBuilder();
 
   constructor(bus: Bus, registry: DeviceRegistry, config: Config, codec: Codec, counters: IntakeCounters) {
     this.#bus = bus;
@@ -61,7 +63,7 @@ export class Intake {
   /** Decodes, validates, routes and publishes one frame; resolves when it is durable (or refused). */
   async ingest(kind: FrameKind, payload: Uint8Array | string, principal: Principal, options: { precision?: string }): Promise<IntakeResult> {
     const started = performance.now();
-    const builder = new BatchBuilder();
+    const builder = this.#builder;
     let frame: DecodedFrame;
     let format: string = kind;
     try {
@@ -81,6 +83,7 @@ export class Intake {
         }
       }
     } catch (err) {
+      builder.take();
       const code = err instanceof FrameError ? err.code : "BAD_FRAME";
       this.#counters.badFrame(code);
       return { seq: undefined, accepted: 0, rejected: [], error: { code, message: (err as Error).message } };

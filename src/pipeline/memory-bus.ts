@@ -31,6 +31,8 @@ interface Stream {
 
 export class MemoryBus implements Bus {
   readonly #streams = new Map<string, Stream>();
+  /** The same lookup by the id object itself: consumers pass the same ids to every read. */
+  readonly #byId = new WeakMap<StreamId, Stream>();
   #waiters: (() => void)[] = [];
   #closed = false;
 
@@ -38,6 +40,13 @@ export class MemoryBus implements Bus {
     const name = streamName(id);
     let s = this.#streams.get(name);
     if (!s) this.#streams.set(name, (s = { id, entries: new Map(), nextSeq: 1, groups: new Map() }));
+    return s;
+  }
+
+  /** #stream for ids a consumer reads again and again (publishers make a new id per batch). */
+  #readStream(id: StreamId): Stream {
+    let s = this.#byId.get(id);
+    if (!s) this.#byId.set(id, (s = this.#stream(id)));
     return s;
   }
 
@@ -65,7 +74,7 @@ export class MemoryBus implements Bus {
     for (;;) {
       const out: BusEntry[] = [];
       for (const id of streams) {
-        const s = this.#stream(id);
+        const s = this.#readStream(id);
         const g = this.#group(s, consumer.group);
         while (out.length < count && g.next < s.nextSeq) {
           const entry = s.entries.get(g.next++);

@@ -20,6 +20,8 @@ interface Connection {
   openedAt: number;
   inFlight: number;
   closed: boolean;
+  /** Acks ready to go, sent together (one write) at the end of the tick they became ready in. */
+  acks: string[];
 }
 
 export interface ServerDeps {
@@ -39,6 +41,15 @@ export interface RunningServer {
 
 function ackMessage(r: IntakeResult): string {
   return JSON.stringify(r.error ? { ack: r.seq ?? null, error: r.error } : { ack: r.seq ?? null, accepted: r.accepted, rejected: r.rejected });
+}
+
+function sendAcks(ws: WebSocket<Connection>, c: Connection): void {
+  const acks = c.acks;
+  c.acks = [];
+  if (c.closed) return;
+  ws.cork(() => {
+    for (const ack of acks) ws.send(ack);
+  });
 }
 
 function readBody(res: HttpResponse, limit: number, onDone: (body: Buffer | undefined) => void): void {
@@ -95,7 +106,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
         res.writeStatus("429 Too Many Requests").writeHeader("Retry-After", String(Math.ceil(wait / 1000))).end("reconnecting too often");
         return;
       }
-      res.upgrade<Connection>({ principal, token, openedAt: Date.now(), inFlight: 0, closed: false }, key, protocol, extensions, context);
+      res.upgrade<Connection>({ principal, token, openedAt: Date.now(), inFlight: 0, closed: false, acks: [] }, key, protocol, extensions, context);
     },
     open: (ws: WebSocket<Connection>) => {
       open.add(ws);
@@ -119,7 +130,9 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
       intake.ingest(kind, payload, c.principal, {}).then((result) => {
         c.inFlight -= size;
         metrics.inFlightBytes -= size;
-        if (!c.closed) ws.send(ackMessage(result));
+        if (c.closed) return;
+        // Frames made durable by the same fsync resolve in the same tick: their acks share one write.
+        if (c.acks.push(ackMessage(result)) === 1) setImmediate(() => sendAcks(ws, c));
       });
     },
     close: (ws: WebSocket<Connection>) => {
