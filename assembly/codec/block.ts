@@ -2,7 +2,7 @@
 // docs/format/block.md; a written format id never changes meaning.
 
 import { crc32c } from "./checksum";
-import { putVarint } from "./bytes";
+import { putVarint, getVarint, varintValue } from "./bytes";
 import { encodeInts, decodeInts, MODE_AUTO } from "./ints";
 import { encodeXor, decodeXor } from "./xor";
 import { chooseExponent, encodeDecimal, decodeDecimal } from "./decimal";
@@ -217,4 +217,56 @@ export function decodeBlock(len: i32, tsAsFloat: bool): i32 {
     }
   }
   return n;
+}
+
+/**
+ * Decodes the `len`-byte block in blockBuf (timestamps as f64, like decodeBlock) and checks what a block
+ * made elsewhere (at the edge) must satisfy to be stored as it is: timestamps strictly increase, and
+ * the header states its points' statistics exactly (finite count, timestamps, first/last/min/max, sum,
+ * M2, sketch), as queries answer from headers alone. Returns count · 2 + 1 when the block passes,
+ * count · 2 when it decodes but fails a check, or a negative code when it does not decode.
+ */
+export function decodeTrusted(len: i32): i32 {
+  const n = decodeBlock(len, false);
+  if (n < 0) return n;
+  const trusted = statsMatch(n);
+  for (let i = 0; i < n; i++) {
+    const slot = tsBuf + (<usize>i << 3);
+    const t = load<i64>(slot);
+    if (t > 9007199254740992 || t < -9007199254740992) return E.fail(E.ERR_TIMESTAMP_RANGE, i, t, 0);
+    store<f64>(slot, <f64>t);
+  }
+  return (n << 1) | <i32>trusted;
+}
+
+/** Whether the decoded points (i64 timestamps) strictly increase and agree with blockBuf's header. */
+function statsMatch(n: i32): bool {
+  for (let i = 1; i < n; i++) {
+    if (load<i64>(tsBuf + (<usize>i << 3)) <= load<i64>(tsBuf + (<usize>(i - 1) << 3))) return false;
+  }
+  const withSketch = n >= S.SKETCH_MIN_POINTS;
+  S.timestampStats(tsBuf, n);
+  S.valueStats(valBuf, n, withSketch);
+  const b = blockBuf;
+  if (load<u32>(b, 24) != <u32>S.finite) return false;
+  if (load<i64>(b, 32) != S.tFirst || load<i64>(b, 40) != S.tLast || load<i64>(b, 48) != S.tMin || load<i64>(b, 56) != S.tMax) return false;
+  if (!sameBits(b, 64, S.vFirst) || !sameBits(b, 72, S.vLast) || !sameBits(b, 80, S.vMin)) return false;
+  if (!sameBits(b, 88, S.vMax) || !sameBits(b, 96, S.vSum) || !sameBits(b, 104, S.vM2)) return false;
+  if (load<u8>(b, 10) != (withSketch ? <u8>S.SKETCH_BUCKETS : 0)) return false;
+  if (!withSketch) return true;
+  let p = b + FIXED_HEADER;
+  const end = b + <usize>load<u16>(b, 6) - 4;
+  for (let k = 0; k < S.SKETCH_BUCKETS; k++) {
+    const next = getVarint(p, end);
+    if (next == 0 || varintValue != <u64>load<u32>(S.sketch + (<usize>k << 2))) return false;
+    p = next;
+  }
+  return p == end;
+}
+
+/** Whether the double stored at b + offset has exactly the bits of `v` (NaN payloads and −0 included). */
+// @ts-ignore: decorator
+@inline
+function sameBits(b: usize, offset: usize, v: f64): bool {
+  return load<u64>(b + offset) == reinterpret<u64>(v);
 }

@@ -2,7 +2,7 @@
 // a whole series (or block) through views over memory.buffer, makes one call, and reads the result.
 
 export { ensure, MAX_POINTS } from "./workspace";
-export { encodeBlock, decodeBlock, checkHeader } from "./block";
+export { encodeBlock, decodeBlock, checkHeader, decodeTrusted } from "./block";
 import * as W from "./workspace";
 import * as E from "./errors";
 

@@ -94,6 +94,25 @@ export class Codec {
   }
 
   /**
+   * Decodes a block made elsewhere (an edge device's) and tells whether it may be stored as it is:
+   * `trusted` when its timestamps strictly increase and its header states exactly its points'
+   * statistics (queries answer from headers without decoding, so a header must not lie even with a
+   * valid checksum). Throws CodecError when the block does not decode.
+   */
+  decodeChecked(block: Uint8Array): DecodedBlock<Float64Array> & { trusted: boolean } {
+    const n = this.#load(block);
+    const w = this.#wasm;
+    const status = w.decodeTrusted(block.length);
+    if (status < 0) throw this.#error(status);
+    const buffer = w.memory.buffer;
+    return {
+      timestamps: new Float64Array(buffer, w.timestampsPtr(), n).slice(),
+      values: new Float64Array(buffer, w.valuesPtr(), n).slice(),
+      trusted: (status & 1) === 1,
+    };
+  }
+
+  /**
    * Decodes into caller-owned arrays (no allocation: the hot path for queries that scan many blocks).
    * The arrays must hold at least the block's count (see summary().count); returns that count.
    */

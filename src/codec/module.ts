@@ -9,6 +9,7 @@ export interface CodecExports {
   encodeBlock(n: number, tsAreFloat: number, forceValues: number, forceTimestamps: number): number;
   decodeBlock(len: number, tsAsFloat: number): number;
   checkHeader(len: number): number;
+  decodeTrusted(len: number): number;
   timestampsPtr(): number;
   valuesPtr(): number;
   blockPtr(): number;
