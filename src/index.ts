@@ -2,7 +2,7 @@
 export * from "./codec/index.js";
 export { Archive } from "./archive/archive.js";
 export type { ArchiveOptions, AppendResult } from "./archive/archive.js";
-export type { ReadingColumns } from "./archive/batch.js";
+export type { ReadingColumns, EdgeBlocks } from "./archive/batch.js";
 export { columnsFromArrow } from "./archive/batch.js";
 export { ArchiveError } from "./archive/errors.js";
 export type { ArchiveErrorCode } from "./archive/errors.js";

@@ -5,7 +5,8 @@ import { createCodec, type Codec } from "../codec/index.js";
 import { splitBySeries, columnsFromArrow, type ReadingColumns } from "./batch.js";
 import { encodeWalRecord } from "./wal-record.js";
 import { MAX_WAL_RECORD } from "./wal.js";
-import { applyRuns } from "./ingest.js";
+import { applyEdgeBlocks, applyRuns } from "./ingest.js";
+import { separateEdgeBlocks } from "./edge-blocks.js";
 import { checkpoint } from "./checkpoint.js";
 import { openManifest, removeOrphans, replay } from "./recovery.js";
 import { buildInputs } from "./catalog.js";
@@ -127,14 +128,17 @@ export class Archive {
    */
   async append(batch: ReadingColumns | RecordBatch): Promise<AppendResult> {
     const state = this.#live();
-    const split = splitBySeries(isArrowBatch(batch) ? columnsFromArrow(batch) : batch);
-    if (split.series.length === 0) return { points: 0, late: 0 };
-    const record = encodeWalRecord(state.codec, split);
+    const { blocks, loose } = separateEdgeBlocks(state.codec, isArrowBatch(batch) ? columnsFromArrow(batch) : batch);
+    const split = splitBySeries(loose);
+    if (split.series.length === 0 && blocks.length === 0) return { points: 0, late: 0 };
+    const record = encodeWalRecord(state.codec, split, blocks);
     if (record.length > MAX_WAL_RECORD) {
       throw new ArchiveError("BAD_BATCH", `batch encodes to ${record.length} bytes, over the ${MAX_WAL_RECORD}-byte limit: split it`);
     }
     const durable = state.wal.append(record);
-    const result = applyRuns(state, split);
+    const fromBlocks = applyEdgeBlocks(state, blocks);
+    const fromRuns = applyRuns(state, split);
+    const result = { points: fromBlocks.points + fromRuns.points, late: fromBlocks.late + fromRuns.late };
     state.stats.batchesAppended++;
     if (state.wal.size >= state.checkpointBytes || state.pendingBytes >= state.pendingLimit) this.#checkpointInBackground();
     await durable;

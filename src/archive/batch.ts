@@ -18,6 +18,23 @@ export interface ReadingColumns {
   timestamps: Float64Array;
   /** Per reading: the value. */
   values: Float64Array;
+  /**
+   * Codec blocks that carry some of these readings as they arrived (edge-compressed): the archive
+   * stores such a block's bytes instead of re-encoding its readings when it fits the layout.
+   */
+  blocks?: EdgeBlocks;
+}
+
+/**
+ * Codec blocks (iotpipe/codec) carrying readings of a batch. Block k holds rows rows[k] …
+ * rows[k] + counts[k] − 1, all of one series, and its bytes are bytes[offsets[k] … offsets[k + 1]).
+ */
+export interface EdgeBlocks {
+  rows: Uint32Array;
+  counts: Uint32Array;
+  /** counts.length + 1 byte offsets into `bytes`. */
+  offsets: Uint32Array;
+  bytes: Uint8Array;
 }
 
 /**

@@ -3,6 +3,8 @@ import type { SeriesRuns } from "./batch.js";
 import { splitSeriesKey } from "./series-key.js";
 import type { BlockPoints } from "./head.js";
 import type { ArchiveState, SealedBlock } from "./state.js";
+import type { SeriesHead } from "./head.js";
+import type { ArrivedBlock } from "./edge-blocks.js";
 
 /** Encodes one run of points as a sealed block with the next sequence. */
 export function sealBlock(state: ArchiveState, key: string, points: BlockPoints): SealedBlock {
@@ -11,26 +13,62 @@ export function sealBlock(state: ArchiveState, key: string, points: BlockPoints)
   return { key, block, summary: state.codec.summary(block), sequence: state.nextSequence++, late: points.late };
 }
 
+/** Adds points from … to − 1 to a series' head and moves what it can seal into pending blocks; returns how many were late. */
+function addToHead(state: ArchiveState, head: SeriesHead, timestamps: Float64Array, values: Float64Array, from: number, to: number): number {
+  if (head.isEmpty && head.newest === -Infinity) {
+    const { device, channel } = splitSeriesKey(head.key);
+    state.registry.observe(device, channel);
+  }
+  const late = head.add(timestamps, values, from, to, state.policy.lateness);
+  if (head.canSeal(state.policy)) {
+    for (const b of head.seal(state.policy, false)) pend(state, sealBlock(state, head.key, b));
+  }
+  return late;
+}
+
+function pend(state: ArchiveState, sealed: SealedBlock): void {
+  state.pending.push(sealed);
+  state.pendingBytes += sealed.block.length;
+}
+
 /** Adds runs to their heads (registering new series) and moves sealable points into pending blocks. */
 export function applyRuns(state: ArchiveState, { series, starts, timestamps, values }: SeriesRuns): { points: number; late: number } {
   let late = 0;
-  for (let i = 0; i < series.length; i++) {
-    const head = state.headOf(series[i]);
-    const key = head.key;
-    if (head.isEmpty && head.newest === -Infinity) {
-      const { device, channel } = splitSeriesKey(key);
-      state.registry.observe(device, channel);
-    }
-    late += head.add(timestamps, values, starts[i], starts[i + 1], state.policy.lateness);
-    if (head.canSeal(state.policy)) {
-      for (const b of head.seal(state.policy, false)) {
-        const sealed = sealBlock(state, key, b);
-        state.pending.push(sealed);
-        state.pendingBytes += sealed.block.length;
-      }
-    }
-  }
+  for (let i = 0; i < series.length; i++) late += addToHead(state, state.headOf(series[i]), timestamps, values, starts[i], starts[i + 1]);
   const points = starts[series.length];
+  state.stats.pointsAppended += points;
+  state.stats.latePoints += late;
+  return { points, late };
+}
+
+/**
+ * Stores edge-compressed blocks: as they arrived when the block can be trusted and fits the layout
+ * (one block window, at most blockPoints, after everything its series has, with nothing of the series
+ * waiting unsealed), else through the series' head like any readings.
+ */
+export function applyEdgeBlocks(state: ArchiveState, blocks: readonly ArrivedBlock[]): { points: number; late: number } {
+  const { blockWindow, blockPoints } = state.policy;
+  let points = 0;
+  let late = 0;
+  for (const b of blocks) {
+    const head = state.headOf(b.series);
+    const n = b.timestamps.length;
+    const first = b.timestamps[0];
+    const last = b.timestamps[n - 1];
+    const fits = b.trusted && n <= blockPoints && Math.floor(first / blockWindow) === Math.floor(last / blockWindow);
+    if (fits && head.isEmpty && first > head.newest) {
+      if (head.newest === -Infinity) {
+        const { device, channel } = splitSeriesKey(head.key);
+        state.registry.observe(device, channel);
+      }
+      head.newest = last;
+      pend(state, { key: head.key, block: b.bytes, summary: state.codec.summary(b.bytes), sequence: state.nextSequence++, late: false });
+      state.stats.blocksStoredAsSent++;
+    } else {
+      late += addToHead(state, head, b.timestamps, b.values, 0, n);
+    }
+    points += n;
+  }
   state.stats.pointsAppended += points;
   state.stats.latePoints += late;
   return { points, late };

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { loadManifest, saveManifest, type Manifest } from "./manifest.js";
 import { listWal, replayWal, WalWriter } from "./wal.js";
 import { decodeWalRecord } from "./wal-record.js";
-import { applyRuns } from "./ingest.js";
+import { applyEdgeBlocks, applyRuns } from "./ingest.js";
 import { checkpoint } from "./checkpoint.js";
 import type { ArchiveState } from "./state.js";
 import type { Layout } from "./layout.js";
@@ -67,7 +67,9 @@ export async function replay(state: ArchiveState): Promise<void> {
     const file = join(state.walDir, String(sequence));
     const result = await replayWal(state.walDir, sequence, (payload) => {
       try {
-        applyRuns(state, decodeWalRecord(state.codec, payload, file));
+        const { runs, edge } = decodeWalRecord(state.codec, payload, file);
+        applyEdgeBlocks(state, edge);
+        applyRuns(state, runs);
         records++;
       } catch (err) {
         state.stats.lastBackgroundError = `WAL ${sequence}: ${(err as Error).message}`;

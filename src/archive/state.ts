@@ -34,6 +34,8 @@ export interface ArchiveStats {
   batchesAppended: number;
   checkpoints: number;
   blocksSealed: number;
+  /** Edge-compressed blocks kept as they arrived (not re-encoded). */
+  blocksStoredAsSent: number;
   walRecordsReplayed: number;
   walTailBytesDropped: number;
   lastBackgroundError: string | undefined;
@@ -71,6 +73,7 @@ export class ArchiveState {
     batchesAppended: 0,
     checkpoints: 0,
     blocksSealed: 0,
+    blocksStoredAsSent: 0,
     walRecordsReplayed: 0,
     walTailBytesDropped: 0,
     lastBackgroundError: undefined,

@@ -3,17 +3,23 @@
 // the whole batch keeps the log small however few readings each series has (a gateway frame carries
 // about one per series); per-series blocks would cost a block header per reading.
 //
-// u8 format (2) · u32 runs · per run: u16 key bytes · key (UTF-8) · u32 points · u32 blocks · per block: u32 bytes · block
+// Edge-compressed blocks of the batch follow as they arrived (format 3), so they are never re-encoded.
+//
+// u8 format (3) · u32 runs · per run: u16 key bytes · key (UTF-8) · u32 points · u32 blocks · per block: u32 bytes · block
+//   · u32 edge blocks · per edge block: u16 key bytes · key · u32 bytes · block
+// Format 2 records (written before edge blocks existed) end after the run blocks; they replay as ever.
 import { MAX_BLOCK_POINTS, type Codec } from "../codec/index.js";
 import type { SeriesRuns } from "./batch.js";
 import { ArchiveError } from "./errors.js";
 import { seriesName, splitSeriesKey, type SeriesName } from "./series-key.js";
+import { arrivedBlock, type ArrivedBlock } from "./edge-blocks.js";
 
-const FORMAT = 2;
+const FORMAT = 3;
+const FORMAT_WITHOUT_EDGE_BLOCKS = 2;
 const decoder = new TextDecoder();
 
 /** @internal */
-export function encodeWalRecord(codec: Codec, { series, starts, timestamps, values }: SeriesRuns): Uint8Array {
+export function encodeWalRecord(codec: Codec, { series, starts, timestamps, values }: SeriesRuns, edge: readonly ArrivedBlock[]): Uint8Array {
   const total = timestamps.length;
   const blocks: Uint8Array[] = [];
   for (let from = 0; from < total; from += MAX_BLOCK_POINTS) {
@@ -21,7 +27,8 @@ export function encodeWalRecord(codec: Codec, { series, starts, timestamps, valu
     blocks.push(codec.encode(timestamps.subarray(from, to), values.subarray(from, to)));
   }
   const keys = series.map((s) => s.bytes);
-  const size = 1 + 4 + keys.reduce((n, k) => n + 2 + k.length + 4, 0) + 4 + blocks.reduce((n, b) => n + 4 + b.length, 0);
+  const edgeBytes = edge.reduce((n, b) => n + 2 + b.series.bytes.length + 4 + b.bytes.length, 4);
+  const size = 1 + 4 + keys.reduce((n, k) => n + 2 + k.length + 4, 0) + 4 + blocks.reduce((n, b) => n + 4 + b.length, 0) + edgeBytes;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   out[0] = FORMAT;
@@ -41,14 +48,26 @@ export function encodeWalRecord(codec: Codec, { series, starts, timestamps, valu
     out.set(b, at + 4);
     at += 4 + b.length;
   }
+  view.setUint32(at, edge.length, true);
+  at += 4;
+  for (const b of edge) {
+    const key = b.series.bytes;
+    view.setUint16(at, key.length, true);
+    out.set(key, at + 2);
+    at += 2 + key.length;
+    view.setUint32(at, b.bytes.length, true);
+    out.set(b.bytes, at + 4);
+    at += 4 + b.bytes.length;
+  }
   return out;
 }
 
 /** @internal */
-export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string): SeriesRuns {
+export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string): { runs: SeriesRuns; edge: ArrivedBlock[] } {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const bad = (why: string) => new ArchiveError("CORRUPT_WAL", `WAL record in ${file}: ${why}`, file);
-  if (payload.length < 5 || payload[0] !== FORMAT) throw bad(`format ${payload[0]} is not ${FORMAT}`);
+  const format = payload[0];
+  if (payload.length < 5 || (format !== FORMAT && format !== FORMAT_WITHOUT_EDGE_BLOCKS)) throw bad(`format ${format} is neither ${FORMAT} nor ${FORMAT_WITHOUT_EDGE_BLOCKS}`);
   const count = view.getUint32(1, true);
   if (count > payload.length) throw bad(`${count} runs in ${payload.length} bytes`);
   const series: SeriesName[] = [];
@@ -88,5 +107,24 @@ export function decodeWalRecord(codec: Codec, payload: Uint8Array, file: string)
     at += 4 + length;
   }
   if (filled !== total) throw bad(`blocks hold ${filled} points, runs ${total}`);
-  return { series, starts, timestamps, values };
+  const runs = { series, starts, timestamps, values };
+  const edge: ArrivedBlock[] = [];
+  if (format === FORMAT) {
+    if (at + 4 > payload.length) throw bad("edge block count past the end");
+    const count = view.getUint32(at, true);
+    at += 4;
+    for (let k = 0; k < count; k++) {
+      if (at + 2 > payload.length) throw bad(`edge block ${k} starts past the end`);
+      const keyLength = view.getUint16(at, true);
+      if (at + 2 + keyLength + 4 > payload.length) throw bad(`edge block ${k} runs past the end`);
+      const { device, channel } = splitSeriesKey(decoder.decode(payload.subarray(at + 2, at + 2 + keyLength)));
+      at += 2 + keyLength;
+      const length = view.getUint32(at, true);
+      if (at + 4 + length > payload.length) throw bad(`edge block ${k} runs past the end`);
+      edge.push(arrivedBlock(codec, seriesName(device, channel), payload.slice(at + 4, at + 4 + length), `WAL record in ${file}, edge block ${k}`));
+      at += 4 + length;
+    }
+  }
+  if (at !== payload.length) throw bad(`${payload.length - at} bytes after the last block`);
+  return { runs, edge };
 }

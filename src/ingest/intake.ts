@@ -13,6 +13,8 @@ import { validate } from "./validate.js";
 import { FrameError } from "./frames/errors.js";
 import type { DecodedFrame, FrameLimits } from "./frames/frame.js";
 import { decodeBinaryFrame } from "./frames/binary-decode.js";
+import { storableBlocks } from "../pipeline/edge-blocks.js";
+import type { EdgeBlocks } from "../archive/batch.js";
 import { decodeJsonFrame } from "./frames/json-frame.js";
 import { decodeLineProtocol } from "./frames/line-protocol.js";
 import type { Precision } from "./frames/line-values.js";
@@ -66,9 +68,12 @@ export class Intake {
     const builder = this.#builder;
     let frame: DecodedFrame;
     let format: string = kind;
+    let blocks: EdgeBlocks | undefined;
     try {
       if (kind === "binary") {
-        frame = decodeBinaryFrame(payload as Uint8Array, builder, this.#limits, this.#codec);
+        const binary = decodeBinaryFrame(payload as Uint8Array, builder, this.#limits, this.#codec);
+        blocks = storableBlocks(binary.blocks);
+        frame = binary;
       } else {
         const text = payload as string;
         const first = text.trimStart().charCodeAt(0);
@@ -90,6 +95,7 @@ export class Intake {
     }
     this.#counters.frame(format);
     const cols = builder.take();
+    if (blocks) cols.blocks = blocks;
     const overRate = this.#overRate(cols.devices, cols.device);
     const checked = validate(cols, this.#registry, this.#config.validation, Date.now() * 1000, (d) =>
       !principal.mayWrite(d) ? "unauthorized_device" : overRate.has(d) ? "rate_limited" : undefined,

@@ -3,6 +3,7 @@
 import { FLAG_CRITICAL, type FlaggedColumns } from "./batch-builder.js";
 import type { DeviceRegistry } from "./devices.js";
 import type { Validation } from "../config.js";
+import { keptBlocks } from "../pipeline/edge-blocks.js";
 
 /** Why validation refused a reading. */
 export type ValidationReason = "bad_value" | "future_timestamp" | "too_old" | "unknown_device" | "out_of_range" | "unauthorized_device" | "rate_limited";
@@ -56,6 +57,9 @@ export function validate(
     }
   }
   if (kept === n) return { kept: cols, rejected };
+  const to = new Int32Array(n);
+  let next = 0;
+  for (let i = 0; i < n; i++) to[i] = keep[i] ? next++ : -1;
   const pick = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, make: (k: number) => T): T => {
     const out = make(kept);
     let j = 0;
@@ -71,6 +75,7 @@ export function validate(
       timestamps: pick(cols.timestamps, (k) => new Float64Array(k)),
       values: pick(cols.values, (k) => new Float64Array(k)),
       flags: pick(cols.flags, (k) => new Uint8Array(k)),
+      blocks: keptBlocks(cols.blocks, to),
     },
     rejected,
   };

@@ -2,6 +2,7 @@
 // worker one batch per partition per read instead of one per frame: fewer messages between threads
 // and fewer archive appends, whatever size the devices' frames are.
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
+import { concatBlocks } from "./edge-blocks.js";
 
 export function mergeBatches(batches: readonly FlaggedColumns[]): FlaggedColumns {
   if (batches.length === 1) return batches[0];
@@ -25,7 +26,9 @@ export function mergeBatches(batches: readonly FlaggedColumns[]): FlaggedColumns
     flags: new Uint8Array(n),
   };
   let at = 0;
+  const starts: number[] = [];
   for (const b of batches) {
+    starts.push(at);
     const deviceMap = b.devices.map((d) => intern(devices, deviceIds, d));
     const channelMap = b.channels.map((c) => intern(channels, channelIds, c));
     const rows = b.timestamps.length;
@@ -38,5 +41,7 @@ export function mergeBatches(batches: readonly FlaggedColumns[]): FlaggedColumns
     out.flags.set(b.flags, at);
     at += rows;
   }
+  const blocks = concatBlocks(batches.map((b) => b.blocks), starts);
+  if (blocks) out.blocks = blocks;
   return out;
 }

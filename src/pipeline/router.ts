@@ -5,6 +5,7 @@ import { seriesHash } from "../archive/series-key.js";
 import { FLAG_CRITICAL, type FlaggedColumns } from "../ingest/batch-builder.js";
 import type { DeviceRegistry } from "../ingest/devices.js";
 import { LANES, type StreamId } from "./bus.js";
+import { keptBlocks } from "./edge-blocks.js";
 
 const CRITICAL = LANES.indexOf("critical");
 
@@ -62,15 +63,18 @@ export function route(cols: FlaggedColumns, partitions: number, region: string, 
     } as FlaggedColumns,
   }));
   const fill = new Uint32Array(streams.length);
+  const position = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const id = target[i];
     const b = out[id].batch;
     const j = fill[id]++;
+    position[i] = j;
     b.device[j] = localDevice[cols.device[i]];
     b.channel[j] = cols.channel[i];
     b.timestamps[j] = cols.timestamps[i];
     b.values[j] = cols.values[i];
     b.flags[j] = cols.flags[i];
   }
+  if (cols.blocks) out.forEach((o, id) => (o.batch.blocks = keptBlocks(cols.blocks, position, target, id)));
   return out;
 }

@@ -1,5 +1,7 @@
 // Compaction: per partition, merge every segment into one, resolving overlaps (late blocks, replays)
-// last-write-wins and cutting full blocks again, so queries go back to answering from headers.
+// last-write-wins and cutting full blocks again, so queries go back to answering from headers. Series
+// split into several blocks of one block window (edge blocks stored as they arrived, a few minutes
+// each) are merged too: one block per window costs one header, not a dozen.
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { writePartitions, type BlockWithSummary } from "../partition-write.js";
@@ -25,7 +27,13 @@ function overlapping(blocks: { summary: { tMin: number; tMax: number } }[]): boo
   return false;
 }
 
-/** Compacts partitions with several segments, late blocks or overlapping blocks. Run exclusively. */
+/** Whether two of a series' blocks lie in the same block window (and could be one). */
+function fragmented(blocks: { summary: { tMin: number } }[], blockWindow: number): boolean {
+  const windows = new Set(blocks.map((b) => Math.floor(b.summary.tMin / blockWindow)));
+  return windows.size < blocks.length;
+}
+
+/** Compacts partitions with several segments, late, overlapping or fragmented blocks. Run exclusively. */
 export async function compact(state: ArchiveState): Promise<CompactionReport> {
   const report: CompactionReport = { partitionsCompacted: 0, segmentsBefore: 0, segmentsAfter: 0, blocksBefore: 0, blocksAfter: 0, bytesBefore: 0, bytesAfter: 0 };
   const quarantined = new Set(state.manifest.quarantine.map((q) => `${q.file}@${q.offset}`));
@@ -34,7 +42,9 @@ export async function compact(state: ArchiveState): Promise<CompactionReport> {
   for (const segments of partitions(state.manifest.segments).values()) {
     const bySeries = await blocksBySeries(state, segments);
     const all = [...bySeries.values()].flat();
-    if (segments.length < 2 && !all.some((b) => b.late) && ![...bySeries.values()].some(overlapping)) continue;
+    const window = state.manifest.layout.blockWindow;
+    const series = [...bySeries.values()];
+    if (segments.length < 2 && !all.some((b) => b.late) && !series.some((b) => overlapping(b) || fragmented(b, window))) continue;
     const out: BlockWithSummary[] = [];
     for (const [key, blocks] of bySeries) {
       const live = blocks.filter((b) => !quarantined.has(`${b.segment.file}@${b.offset}`)).sort((a, b) => a.sequence - b.sequence);

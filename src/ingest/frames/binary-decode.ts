@@ -29,8 +29,11 @@ export interface FrameBlock {
   first: number;
   /** Readings in the block. */
   count: number;
-  /** Whether the timestamps strictly increase: such a block can be stored as it is. */
-  inOrder: boolean;
+  /**
+   * Whether the block can be stored as it is: its timestamps strictly increase and its header states
+   * exactly its points' statistics (Codec.decodeChecked).
+   */
+  storable: boolean;
   /** The block's bytes: a view into the frame, valid as long as the frame's buffer is; copy to keep. */
   block: Uint8Array;
 }
@@ -264,17 +267,10 @@ function readBlocks(
       seen += count;
       continue;
     }
-    const { timestamps, values } = withCodec(k, blockAt, () => codec.decode(block));
+    const { timestamps, values, trusted } = withCodec(k, blockAt, () => codec.decodeChecked(block));
     const first = builder.length;
-    let inOrder = true;
-    let last = -Infinity;
-    for (let i = 0; i < values.length; i++) {
-      const t = timestamps[i];
-      if (!(t > last)) inOrder = false;
-      last = t;
-      builder.add(d, c, t, values[i]);
-    }
-    blocks.push({ device: devices.name(di), channel: channels.name(ci), first, count: values.length, inOrder, block });
+    for (let i = 0; i < values.length; i++) builder.add(d, c, timestamps[i], values[i]);
+    blocks.push({ device: devices.name(di), channel: channels.name(ci), first, count: values.length, storable: trusted, block });
     seen += values.length;
     added += values.length;
   }

@@ -239,7 +239,7 @@ describe("binary block frames", () => {
     values: Float64Array.from({ length: n }, (_, i) => 20 + Math.sin(i / 10)),
   });
 
-  it("decode every block into the builder and say which blocks are in order", () => {
+  it("decode every block into the builder and say which blocks can be stored as they are", () => {
     const a = series(1000, T0, 1_000_000);
     const b = series(300, T0, 0); // repeated timestamps: not strictly increasing
     const c = { timestamps: Float64Array.of(T0 + 5, T0 + 1, T0 + 9), values: Float64Array.of(1, 2, 3) };
@@ -252,10 +252,10 @@ describe("binary block frames", () => {
     builder.add(builder.deviceId("earlier"), builder.channelId("x"), 1, 1);
     const frame = decodeBinaryFrame(encodeBlockFrame(42, blocks), builder, LIMITS, codec);
     expect(frame).toMatchObject({ seq: 42, readings: 1303, rejected: [], type: FrameType.blocks });
-    expect(frame.blocks.map(({ device, channel, first, count, inOrder }) => ({ device, channel, first, count, inOrder }))).toEqual([
-      { device: "press-17", channel: "temp", first: 1, count: 1000, inOrder: true },
-      { device: "press-17", channel: "rpm", first: 1001, count: 300, inOrder: false },
-      { device: "press-18", channel: "temp", first: 1301, count: 3, inOrder: false },
+    expect(frame.blocks.map(({ device, channel, first, count, storable }) => ({ device, channel, first, count, storable }))).toEqual([
+      { device: "press-17", channel: "temp", first: 1, count: 1000, storable: true },
+      { device: "press-17", channel: "rpm", first: 1001, count: 300, storable: false },
+      { device: "press-18", channel: "temp", first: 1301, count: 3, storable: false },
     ]);
     expect(frame.blocks[0].block).toEqual(blocks[0].block);
     const back = builder.take();
