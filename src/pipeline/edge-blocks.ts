@@ -52,3 +52,40 @@ export function keptBlocks(blocks: EdgeBlocks | undefined, to: Int32Array, partO
 export function concatBlocks(parts: readonly (EdgeBlocks | undefined)[], rowOffsets: readonly number[]): EdgeBlocks | undefined {
   return pack(parts.flatMap((b, i) => (b ? unpack(b).map((x) => ({ ...x, row: x.row + rowOffsets[i] })) : [])));
 }
+
+/**
+ * The blocks as bytes, for a bus that carries them beside the batch's Arrow IPC (Redis Streams):
+ * u32 k · k × (u32 row · u32 count · u32 length) · the blocks' bytes, little-endian.
+ */
+export function blocksToBytes(blocks: EdgeBlocks): Uint8Array {
+  const k = blocks.counts.length;
+  const out = new Uint8Array(4 + 12 * k + blocks.offsets[k]);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, k, true);
+  for (let j = 0; j < k; j++) {
+    view.setUint32(4 + 12 * j, blocks.rows[j], true);
+    view.setUint32(8 + 12 * j, blocks.counts[j], true);
+    view.setUint32(12 + 12 * j, blocks.offsets[j + 1] - blocks.offsets[j], true);
+  }
+  out.set(blocks.bytes.subarray(0, blocks.offsets[k]), 4 + 12 * k);
+  return out;
+}
+
+/** The blocks in bytes from blocksToBytes; undefined when they do not add up (the rows travel on alone). */
+export function blocksFromBytes(bytes: Uint8Array): EdgeBlocks | undefined {
+  if (bytes.length < 4) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const k = view.getUint32(0, true);
+  if (k === 0 || 4 + 12 * k > bytes.length) return undefined;
+  const rows = new Uint32Array(k);
+  const counts = new Uint32Array(k);
+  const offsets = new Uint32Array(k + 1);
+  for (let j = 0; j < k; j++) {
+    rows[j] = view.getUint32(4 + 12 * j, true);
+    counts[j] = view.getUint32(8 + 12 * j, true);
+    offsets[j + 1] = offsets[j] + view.getUint32(12 + 12 * j, true);
+  }
+  if (4 + 12 * k + offsets[k] !== bytes.length) return undefined;
+  // A copy, as a plain Uint8Array (a Buffer's slice() would be a view of the whole reply).
+  return { rows, counts, offsets, bytes: new Uint8Array(bytes.subarray(4 + 12 * k)) };
+}

@@ -10,11 +10,12 @@ export class Script {
   }
 }
 
-// Adds unless the stream already holds ARGV[1] entries (0: no bound). Nil means "full, retry".
+// Adds an entry with the field/value pairs ARGV[2 …] unless the stream already holds ARGV[1] entries
+// (0: no bound). Nil means "full, retry".
 export const PUBLISH = new Script(`
 local max = tonumber(ARGV[1])
 if max > 0 and redis.call('XLEN', KEYS[1]) >= max then return false end
-return redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[3])`);
+return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))`);
 
 // XREADGROUP's COUNT bounds each stream, not the reply, so the streams are read one after the other
 // for what is left of the count: earlier streams first, and no more entries pending than returned.

@@ -3,12 +3,15 @@
 // Streams stay bounded without losing anything: acked entries are trimmed, and publishers wait for room.
 import { Redis } from "ioredis";
 import { ArrowBatchError, batchFromIPC, batchToIPC } from "./arrow-batch.js";
+import { blocksFromBytes, blocksToBytes } from "./edge-blocks.js";
 import { streamName, type Bus, type BusEntry, type Consumer, type StreamId } from "./bus.js";
 import { PUBLISH, READ, CLAIM, ACK, BACKLOG, SCRIPTS, type Script } from "./redis-scripts.js";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
 
 /** The entry field holding Arrow IPC stream bytes. A new wire format gets a new field name. */
 const BATCH_FIELD = "arrow";
+/** Edge-compressed blocks riding with the batch (pipeline/edge-blocks.ts), when it has any. */
+const BLOCKS_FIELD = "blocks";
 
 /** How RedisStreamsBus connects and how full a stream may get. */
 export interface RedisStreamsBusOptions {
@@ -79,7 +82,8 @@ export class RedisStreamsBus implements Bus {
     let pause = this.#backoff[0];
     for (;;) {
       if (this.#closed) throw new Error("the bus is closed");
-      const id = await this.#run(PUBLISH, [key], [max, BATCH_FIELD, payload]);
+      const fields = batch.blocks ? [BATCH_FIELD, payload, BLOCKS_FIELD, Buffer.from(blocksToBytes(batch.blocks))] : [BATCH_FIELD, payload];
+      const id = await this.#run(PUBLISH, [key], [max, ...fields]);
       if (id !== null) return text(id);
       // Full: the stream holds entries some group has not acked yet. Wait; never trim those.
       await this.#sleep(pause);
@@ -263,11 +267,15 @@ export class RedisStreamsBus implements Bus {
 function entry(stream: StreamId, key: string, id: unknown, fields: unknown, deliveries: number): BusEntry {
   const name = text(id);
   const list = Array.isArray(fields) ? fields : [];
+  const blocksAt = list.findIndex((f, i) => i % 2 === 0 && text(f) === BLOCKS_FIELD);
   for (let i = 0; i + 1 < list.length; i += 2) {
     if (text(list[i]) !== BATCH_FIELD) continue;
     const bytes = list[i + 1] as Buffer;
     try {
-      return { id: name, stream, batch: batchFromIPC(bytes), deliveries };
+      const batch = batchFromIPC(bytes);
+      const blocks = blocksAt >= 0 ? blocksFromBytes(list[blocksAt + 1] as Buffer) : undefined;
+      if (blocks) batch.blocks = blocks;
+      return { id: name, stream, batch, deliveries };
     } catch (err) {
       if (!(err instanceof ArrowBatchError)) throw err;
       throw new ArrowBatchError(err.code, `stream ${key}, entry ${name}: ${err.message}`, err.at, { cause: err });

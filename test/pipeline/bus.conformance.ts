@@ -212,6 +212,17 @@ export function busConformance(name: string, make: MakeBus): void {
       await bus.ack(a.group, s, [got.id]);
     });
 
+    it("carries a batch's edge-compressed blocks with it", async () => {
+      const s = stream("standard", 6);
+      const blocks = { rows: Uint32Array.of(0, 2), counts: Uint32Array.of(2, 1), offsets: Uint32Array.of(0, 3, 5), bytes: Uint8Array.of(1, 2, 3, 4, 5) };
+      void bus.publish(s, { ...taggedBatch(7, 3), blocks }).catch(() => {});
+      await landed(bus, a.group, s, 1);
+      const [got] = await bus.read(a, [s], 1, 0);
+      expectSameBatch(got.batch, taggedBatch(7, 3));
+      expect(got.batch.blocks).toEqual(blocks);
+      await bus.ack(a.group, s, [got.id]);
+    });
+
     it("waits up to blockMs when nothing is there", async () => {
       const s = stream("standard", 9);
       const started = Date.now();
