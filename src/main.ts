@@ -1,7 +1,8 @@
 // The wiring: the only module that knows which implementations are in use. Embedded (default): the
 // worker pool (archives), the in-process bus, the dispatcher, intake and the server. Scale-out (a Redis
-// URL configured): intake and the server publish to Redis Streams, and `iotpipe worker` processes
-// archive. Stops in the order that loses nothing: stop accepting, let in-flight frames become durable.
+// URL configured): intake and the server publish to Redis Streams, `iotpipe worker` processes
+// archive, and queries are asked of them over Redis. Stops in the order that loses nothing: stop
+// accepting, let in-flight frames become durable.
 import { createCodec } from "./codec/index.js";
 import type { Config } from "./config.js";
 import { DeviceRegistry } from "./ingest/devices.js";
@@ -11,6 +12,7 @@ import { RedisStreamsBus } from "./pipeline/redis-streams-bus.js";
 import { LANES, type Bus } from "./pipeline/bus.js";
 import { partitionOf } from "./pipeline/router.js";
 import { WorkerPool } from "./workers/pool.js";
+import { RemoteQuery } from "./workers/remote-query.js";
 import { Dispatcher, ARCHIVER_GROUP } from "./workers/dispatcher.js";
 import { ServerMetrics } from "./server/metrics.js";
 import { startServer, type RunningServer } from "./server/server.js";
@@ -62,13 +64,16 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   const intake = new Intake(bus, registry, config, await createCodec(), counters(metrics));
   const streams = LANES.flatMap((lane) => Array.from({ length: config.partitions }, (_, partition) => ({ region: config.region, partition, lane })));
   const backlog = async () => (await Promise.all(streams.map((s) => bus.backlog(ARCHIVER_GROUP, s)))).reduce((a, b) => a + b, 0);
+  // Scale-out: queries go to the worker processes, which hold the archives.
+  const remote = scaleOut ? await RemoteQuery.start(config.redisUrl!, config.region, config.partitions) : undefined;
   const stopWorkers = async () => {
     await dispatcher?.stop();
     await pool?.close();
+    remote?.close();
   };
   let server: RunningServer;
   try {
-    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : undefined });
+    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q) });
   } catch (err) {
     await stopWorkers();
     await bus.close();

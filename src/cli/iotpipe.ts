@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { loadConfig, ConfigError, type Config } from "../config.js";
 import { StreamWorker } from "../workers/stream-worker.js";
+import { QueryResponder } from "../workers/remote-query.js";
 import { RedisStreamsBus } from "../pipeline/redis-streams-bus.js";
 import { DeviceRegistry } from "../ingest/devices.js";
 import { startIotpipe } from "../main.js";
@@ -125,10 +126,12 @@ async function runWorker(config: Config, name: string, write: (line: string) => 
     registry: config.registryFile ? DeviceRegistry.load(config.registryFile) : undefined,
     log: (line) => console.log(`\n${line}`),
   });
+  const responder = await QueryResponder.start(config.redisUrl, config.region, (query, dryRun) => worker.queryParts(query, dryRun));
   console.log(`worker ${name}: archiving from ${config.redisUrl} into ${config.dataDir}`);
   const timer = setInterval(() => write(`partitions ${JSON.stringify(worker.partitions)} | readings stored ${worker.readings}`), 1000);
   const shutdown = async () => {
     clearInterval(timer);
+    responder.close();
     await worker.stop();
     redis.disconnect();
     console.log(`\nworker ${name} stopped`);

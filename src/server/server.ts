@@ -27,8 +27,8 @@ interface Connection {
 export interface ServerDeps {
   intake: Intake;
   metrics: ServerMetrics;
-  /** Answers POST /v1/query. */
-  query?: (q: Query) => Promise<QueryResult>;
+  /** Answers POST /v1/query (the worker pool's archives, or the worker processes in scale-out mode). */
+  query: (q: Query) => Promise<QueryResult>;
   /** Extra gauges for /metrics (e.g. bus backlog). */
   gauges?: () => Record<string, number>;
 }
@@ -188,7 +188,6 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
     };
     if (!principal) return reply("401 Unauthorized", JSON.stringify({ error: "a valid token is required" }));
     readBody(res, 1 << 20, (body) => {
-      if (!deps.query) return reply("501 Not Implemented", JSON.stringify({ error: "this process holds no archive (scale-out mode): query a worker's archive" }));
       if (!body) return reply("400 Bad Request", JSON.stringify({ error: "no query" }));
       let q: Query;
       try {

@@ -15,6 +15,16 @@ export interface LeaseOptions {
   ttlMs: number;
 }
 
+/** The lease key of partition `p`. */
+function leaseKey(region: string, p: number): string {
+  return `iotpipe:${region}:lease:p${p}`;
+}
+
+/** Who holds each partition's lease now (null: nobody, so no worker serves that partition). */
+export async function leaseHolders(redis: Redis, region: string, partitions: number): Promise<(string | null)[]> {
+  return redis.mget(Array.from({ length: partitions }, (_, p) => leaseKey(region, p)));
+}
+
 export class Leases {
   readonly #redis: Redis;
   readonly #o: LeaseOptions;
@@ -26,7 +36,7 @@ export class Leases {
   }
 
   #key(p: number): string {
-    return `iotpipe:${this.#o.region}:lease:p${p}`;
+    return leaseKey(this.#o.region, p);
   }
 
   /**

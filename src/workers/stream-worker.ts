@@ -4,6 +4,9 @@
 // taken over when its leases expire, together with the entries it read but never acknowledged.
 import type { Redis } from "ioredis";
 import { Archive, type ArchiveOptions } from "../archive/archive.js";
+import { ArchiveError } from "../archive/errors.js";
+import type { Query } from "../query/query.js";
+import type { PartitionPart } from "./remote-query.js";
 import { LANES, idsByStream, type Bus, type StreamId } from "../pipeline/bus.js";
 import { mergeBatches } from "../pipeline/merge-batches.js";
 import { Leases } from "./leases.js";
@@ -120,6 +123,25 @@ export class StreamWorker {
     await owned.archive.append(mergeBatches(entries.map((e) => e.batch)));
     for (const { stream, ids } of idsByStream(entries)) await this.#o.bus.ack(ARCHIVER_GROUP, stream, ids);
     this.readings += entries.reduce((n, e) => n + e.batch.timestamps.length, 0);
+  }
+
+  /**
+   * The query part of each partition owned now (a partition given up meanwhile is left out: the
+   * asker reports it missing rather than merge a part from an archive being closed).
+   */
+  async queryParts(query: Query, dryRun: boolean): Promise<PartitionPart[]> {
+    const parts = await Promise.all(
+      [...this.#owned].map(([partition, owned]) =>
+        owned.archive.queryPart(query, dryRun).then(
+          (part) => ({ partition, part }),
+          (err: Error) => {
+            if (err instanceof ArchiveError && err.code === "CLOSED") return undefined;
+            throw err;
+          },
+        ),
+      ),
+    );
+    return parts.filter((p): p is PartitionPart => p !== undefined);
   }
 
   /** Stops: every owned partition is checkpointed, closed and its lease released. */

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { SimClient } from "../../src/sim/client.js";
 import { encodeBinaryFrame } from "../../src/ingest/frames/binary-encode.js";
 import { Archive } from "../../src/archive/archive.js";
+import type { QueryResult } from "../../src/query/query.js";
 import { redisServerForTests, startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { startServerProcess } from "../support/server-process.js";
 
@@ -102,6 +103,19 @@ describe.runIf("binary" in redis || redis.mustFail)("scale-out through Redis Str
     };
     for (let i = 0; i < 300 && (await backlog()) > 0; i++) await sleep(100);
     expect(await backlog()).toBe(0);
+
+    // The ingest process holds no archive: it asks the worker over Redis, and hears from every partition.
+    const asked = await fetch(`http://127.0.0.1:${ingest.port}/v1/query`, {
+      method: "POST",
+      body: JSON.stringify({ channel: "pressure", from: T0, to: T0 + 3.6e9, aggregates: ["count"], groupBy: "device" }),
+    });
+    expect(asked.status).toBe(200);
+    const answer = (await asked.json()) as QueryResult;
+    expect(answer.warnings).toEqual([]);
+    expect(Object.fromEntries(answer.groups.map((g) => [g.key.device, g.rows[0].values.count]))).toEqual(Object.fromEntries(devices.map((d) => [d, seq * PER_FRAME])));
+    const invalid = await fetch(`http://127.0.0.1:${ingest.port}/v1/query`, { method: "POST", body: JSON.stringify({ channel: "pressure", from: 2, to: 1 }) });
+    expect(invalid.status).toBe(400);
+
     w2.child.kill("SIGINT");
     expect(await w2.exited).toBe(0);
 
