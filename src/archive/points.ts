@@ -3,22 +3,27 @@
 import type { Points } from "../query/merge.js";
 
 /**
- * Points a new (or just emptied) buffer has room for: small, because a gateway's fleet is tens of
+ * Points a buffer makes room for at its first point: small, because a gateway's fleet is tens of
  * thousands of series that each get a reading at a time; buffers double as a series needs.
  */
 const INITIAL_POINTS = 8;
+/** What an empty buffer holds until its first point (never written: room is made first). */
+const NONE = new Float64Array(0);
 
-/** Append-only timestamp/value columns. */
+/**
+ * Append-only timestamp/value columns. An empty buffer allocates nothing, so a series costs no
+ * column memory while its points are sealed, and its late buffer none until a point is late.
+ */
 export class PointBuffer {
-  timestamps = new Float64Array(INITIAL_POINTS);
-  values = new Float64Array(INITIAL_POINTS);
+  timestamps = NONE;
+  values = NONE;
   length = 0;
   minTime = Infinity;
 
   #reserve(extra: number): void {
     const need = this.length + extra;
     if (need <= this.timestamps.length) return;
-    const size = Math.max(need, this.timestamps.length * 2);
+    const size = Math.max(need, this.timestamps.length * 2, INITIAL_POINTS);
     const ts = new Float64Array(size);
     const vs = new Float64Array(size);
     ts.set(this.timestamps.subarray(0, this.length));
@@ -55,8 +60,8 @@ export class PointBuffer {
   /** Removes every point and returns them (the buffer starts afresh, so no copy is made). */
   takeAll(): Points {
     const out = { timestamps: this.timestamps.subarray(0, this.length), values: this.values.subarray(0, this.length) };
-    this.timestamps = new Float64Array(INITIAL_POINTS);
-    this.values = new Float64Array(INITIAL_POINTS);
+    this.timestamps = NONE;
+    this.values = NONE;
     this.length = 0;
     this.minTime = Infinity;
     return out;
