@@ -1,4 +1,7 @@
-// Applies appended (or replayed) runs to the series heads and seals what the watermark releases.
+// Applies appended (or replayed) runs to the series heads and seals what the watermark releases:
+// between appends, a few milliseconds at a time, since an hour boundary makes every series of a fleet
+// sealable at once (tens of thousands of blocks to encode). Until sealed, points stay in their head,
+// where queries see them.
 import type { SeriesRuns } from "./batch.js";
 import { splitSeriesKey } from "./series-key.js";
 import type { BlockPoints } from "./head.js";
@@ -20,10 +23,36 @@ function addToHead(state: ArchiveState, head: SeriesHead, timestamps: Float64Arr
     state.registry.observe(device, channel);
   }
   const late = head.add(timestamps, values, from, to, state.policy.lateness);
-  if (head.canSeal(state.policy)) {
-    for (const b of head.seal(state.policy, false)) pend(state, sealBlock(state, head.key, b));
-  }
+  if (head.canSeal(state.policy)) queueSeal(state, head);
   return late;
+}
+
+/** Longest a sealing slice runs before it lets appends and queries in. */
+const SEAL_SLICE_MS = 4;
+
+function queueSeal(state: ArchiveState, head: SeriesHead): void {
+  state.sealQueue.add(head);
+  if (state.sealScheduled) return;
+  state.sealScheduled = true;
+  setImmediate(() => sealSlice(state));
+}
+
+/** Seals queued heads for up to SEAL_SLICE_MS, then yields (a checkpoint seals whatever is left). */
+function sealSlice(state: ArchiveState): void {
+  state.sealScheduled = false;
+  if (state.closed) return;
+  const until = performance.now() + SEAL_SLICE_MS;
+  for (const head of state.sealQueue) {
+    state.sealQueue.delete(head);
+    if (head.canSeal(state.policy)) {
+      for (const b of head.seal(state.policy, false)) pend(state, sealBlock(state, head.key, b));
+    }
+    if (performance.now() >= until) break;
+  }
+  if (state.sealQueue.size > 0) {
+    state.sealScheduled = true;
+    setImmediate(() => sealSlice(state));
+  }
 }
 
 function pend(state: ArchiveState, sealed: SealedBlock): void {

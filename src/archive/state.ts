@@ -67,6 +67,9 @@ export class ArchiveState {
   closed = false;
   /** A background checkpoint is waiting its turn. */
   checkpointQueued = false;
+  /** Heads that had sealable points when last appended to, sealed a slice at a time (ingest.ts). */
+  readonly sealQueue = new Set<SeriesHead>();
+  sealScheduled = false;
   readonly stats: ArchiveStats = {
     pointsAppended: 0,
     latePoints: 0,
@@ -113,6 +116,7 @@ export class ArchiveState {
       head.late.takeAll();
     }
     this.heads.clear();
+    this.sealQueue.clear();
   }
 
   head(key: string): SeriesHead {
