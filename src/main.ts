@@ -13,6 +13,7 @@ import { LANES, type Bus } from "./pipeline/bus.js";
 import { partitionOf } from "./pipeline/router.js";
 import { WorkerPool } from "./workers/pool.js";
 import { RemoteQuery } from "./workers/remote-query.js";
+import { lockDataDir } from "./workers/data-dir-lock.js";
 import { Dispatcher, ARCHIVER_GROUP } from "./workers/dispatcher.js";
 import { ServerMetrics } from "./server/metrics.js";
 import { startServer, type RunningServer } from "./server/server.js";
@@ -53,8 +54,13 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   const registry = config.registryFile ? DeviceRegistry.load(config.registryFile) : new DeviceRegistry();
   let pool: WorkerPool | undefined;
   let dispatcher: Dispatcher | undefined;
+  let unlock: (() => Promise<void>) | undefined;
   if (!scaleOut) {
-    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers });
+    unlock = await lockDataDir(config.dataDir);
+    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers }).catch(async (err: unknown) => {
+      await unlock!();
+      throw err;
+    });
     for (const [id, spec] of registry.entries()) {
       if (spec.tags) await pool.defineDevice(partitionOf(id, config.partitions), id, spec.tags);
     }
@@ -70,10 +76,11 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     await dispatcher?.stop();
     await pool?.close();
     remote?.close();
+    await unlock?.();
   };
   let server: RunningServer;
   try {
-    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q) });
+    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), sharePort: scaleOut });
   } catch (err) {
     await stopWorkers();
     await bus.close();

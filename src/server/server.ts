@@ -31,6 +31,11 @@ export interface ServerDeps {
   query: (q: Query) => Promise<QueryResult>;
   /** Extra gauges for /metrics (e.g. bus backlog). */
   gauges?: () => Record<string, number>;
+  /**
+   * Let other processes listen on the same port (SO_REUSEPORT; the kernel spreads connections): for
+   * several scale-out ingest processes on one machine. Off, a second server on the port fails to start.
+   */
+  sharePort?: boolean;
 }
 
 export interface RunningServer {
@@ -42,6 +47,10 @@ export interface RunningServer {
 function ackMessage(r: IntakeResult): string {
   return JSON.stringify(r.error ? { ack: r.seq ?? null, error: r.error } : { ack: r.seq ?? null, accepted: r.accepted, rejected: r.rejected });
 }
+
+/** uWS listen options (its typings omit the host + options form, which both builds accept). */
+const LISTEN_SHARED = 0;
+const LISTEN_EXCLUSIVE = 1;
 
 function sendAcks(ws: WebSocket<Connection>, c: Connection): void {
   const acks = c.acks;
@@ -210,7 +219,8 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
   });
 
   return new Promise((resolve, reject) => {
-    app.listen(config.host, config.port, (socket: us_listen_socket | false) => {
+    const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (s: us_listen_socket | false) => void) => void;
+    listen.call(app, config.host, config.port, deps.sharePort ? LISTEN_SHARED : LISTEN_EXCLUSIVE, (socket: us_listen_socket | false) => {
       if (!socket) return reject(new Error(`cannot listen on ${config.host}:${config.port}`));
       resolve({
         port: uWS.us_socket_local_port(socket),
