@@ -10,7 +10,8 @@ import { benchOptions, USAGE } from "./ingest/options.js";
 import { jsonReporter, tableReporter, type Engine, type Line, type Reporter } from "./ingest/output.js";
 import { runIdleScenario } from "./ingest/run-idle.js";
 import { runLoadScenario, type LoadContext } from "./ingest/run-load.js";
-import { redisUnsupported, runRedisScenario } from "./ingest/run-redis.js";
+import { runRedisScenario } from "./ingest/run-redis.js";
+import { scaleOutUnsupported } from "./ingest/scale-out-node.js";
 import { scenarios } from "./ingest/scenarios.js";
 import { findVictoriaMetrics, versionOf } from "./peers/victoria-metrics-ingest.js";
 import { readOptions } from "./cli-options.js";
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     const emit = emitFor(name);
     try {
       if (name === "redis") {
-        const reason = redisUnsupported();
+        const reason = scaleOutUnsupported();
         if (reason) record({ ...lineOf(name, "iotpipe", cores, "skipped", null, null), skipped: reason });
         else {
           const s = { ...plan.load.find((l) => l.name === "gateway-binary")!, halfLoad: false };

@@ -1,0 +1,118 @@
+// One machine in scale-out mode: a Redis server (temporary directory, append-only file fsynced every
+// second), `iotpipe worker` processes archiving from its streams, and an `iotpipe serve --redis URL`
+// ingest process.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CLI, startIotpipeServer, type IotpipeServer } from "./iotpipe-server.js";
+import { exitOf } from "./launch.js";
+import { freePort } from "../free-port.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Why scale-out mode cannot be measured here, or undefined when it can. */
+export function scaleOutUnsupported(): string | undefined {
+  const help = spawnSync(process.execPath, [CLI, "--help"], { encoding: "utf8", timeout: 20_000 });
+  const text = `${help.stdout}${help.stderr}`;
+  if (!/--redis/.test(text) || !/\bworker\b/.test(text)) {
+    return "`iotpipe --help` offers no `--redis URL` / `worker` command yet: the server only runs the in-process MemoryBus";
+  }
+  if (spawnSync("bash", ["-c", "command -v redis-server"]).status !== 0) return "redis-server is not installed (the bench does not install it)";
+  return undefined;
+}
+
+/** A child whose stdout is kept (last 8 kB) and watched for a line. */
+function watched(child: ChildProcess): { output: () => string; waitFor: (re: RegExp, ms: number, what: string) => Promise<RegExpExecArray> } {
+  let output = "";
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-8192));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return {
+    output: () => output,
+    async waitFor(re, ms, what) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const m = re.exec(output);
+        if (m) return m;
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}):\n${output}`);
+        if (Date.now() > deadline) throw new Error(`${what}: no ${re} in ${ms} ms:\n${output}`);
+        await sleep(50);
+      }
+    },
+  };
+}
+
+/** Readings a worker has stored: the last "readings stored N" of its status line. */
+function storedBy(output: string): number {
+  const all = [...output.matchAll(/readings stored (\d+)/g)];
+  return all.length > 0 ? Number(all[all.length - 1][1]) : 0;
+}
+
+export interface NodeOptions {
+  workers: number;
+  profileDir?: string;
+  progress: (text: string) => void;
+}
+
+export interface ScaleOutNode {
+  redisPid: number;
+  workerPids: number[];
+  server: IotpipeServer;
+  /** Readings the workers have stored so far (from their status lines, once a second). */
+  stored(): number;
+  /** Stops the ingest process, the workers (SIGINT: they checkpoint) and Redis; removes the files. */
+  stop(): Promise<void>;
+}
+
+export async function startScaleOutNode(o: NodeOptions): Promise<ScaleOutNode> {
+  const dir = mkdtempSync(join(tmpdir(), "iotpipe-bench-ingest-redis-"));
+  const children: ChildProcess[] = [];
+  const killAll = () => children.forEach((c) => c.kill("SIGKILL"));
+  process.once("exit", killAll);
+  const cleanUp = () => {
+    killAll();
+    process.removeListener("exit", killAll);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const redisPort = await freePort();
+    const url = `redis://127.0.0.1:${redisPort}`;
+    mkdirSync(join(dir, "redis"));
+    const redis = spawn(
+      "redis-server",
+      ["--port", String(redisPort), "--bind", "127.0.0.1", "--dir", join(dir, "redis"), "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--maxclients", "1000"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    children.push(redis);
+    await watched(redis).waitFor(/Ready to accept connections/, 20_000, "redis-server");
+    o.progress(`redis: redis-server on ${redisPort}, serve --redis, ${o.workers} worker process(es)`);
+    const dataDir = join(dir, "archive");
+    const workers = Array.from({ length: o.workers }, (_, i) => {
+      const args = [CLI, "worker", "--redis", url, "--data", dataDir, "--name", `bench-w${i}`];
+      if (o.profileDir) args.unshift("--cpu-prof", "--cpu-prof-dir", o.profileDir);
+      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+      children.push(child);
+      return { child, ...watched(child) };
+    });
+    await Promise.all(workers.map((w, i) => w.waitFor(/archiving from/, 30_000, `worker ${i}`)));
+    const server = await startIotpipeServer({ args: ["--redis", url], profileDir: o.profileDir });
+    return {
+      redisPid: redis.pid!,
+      workerPids: workers.map((w) => w.child.pid!),
+      server,
+      stored: () => workers.reduce((n, w) => n + storedBy(w.output()), 0),
+      async stop() {
+        await server.stop();
+        for (const w of workers) w.child.kill("SIGINT");
+        await Promise.all(workers.map((w) => exitOf(w.child, 30_000)));
+        redis.kill("SIGTERM");
+        await exitOf(redis, 30_000);
+        cleanUp();
+      },
+    };
+  } catch (err) {
+    cleanUp();
+    throw err;
+  }
+}
