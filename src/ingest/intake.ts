@@ -7,7 +7,7 @@ import type { Principal } from "../server/auth.js";
 import { TokenBucket } from "../server/auth.js";
 import type { Bus } from "../pipeline/bus.js";
 import { route } from "../pipeline/router.js";
-import { BatchBuilder } from "./batch-builder.js";
+import { BatchBuilder, type FlaggedColumns } from "./batch-builder.js";
 import type { DeviceRegistry } from "./devices.js";
 import { validate } from "./validate.js";
 import { FrameError } from "./frames/errors.js";
@@ -42,6 +42,15 @@ export interface IntakeCounters {
   ackLatency(ms: number): void;
 }
 
+/**
+ * Decodes a line-protocol body somewhere else (the worker threads), resolving with what decoding found
+ * and the readings; rejects with an error whose `code` is the FrameError's for a body it cannot read.
+ */
+export type LineDecoder = (body: Uint8Array, precision: Precision, now: number, limits: FrameLimits) => Promise<{ frame: DecodedFrame; cols: FlaggedColumns }>;
+
+/** Line-protocol bodies from this size on are decoded by the LineDecoder: below, the hop costs more than it frees. */
+const OFF_THREAD_BYTES = 64 << 10;
+
 export class Intake {
   readonly #bus: Bus;
   readonly #registry: DeviceRegistry;
@@ -52,9 +61,11 @@ export class Intake {
   readonly #rates = new Map<string, TokenBucket>();
   /** Reused by every frame: decoding runs to take() without awaiting, so frames never share it. */
   readonly #builder = new BatchBuilder();
+  readonly #lineDecoder: LineDecoder | undefined;
 
-  constructor(bus: Bus, registry: DeviceRegistry, config: Config, codec: Codec, counters: IntakeCounters) {
+  constructor(bus: Bus, registry: DeviceRegistry, config: Config, codec: Codec, counters: IntakeCounters, lineDecoder?: LineDecoder) {
     this.#bus = bus;
+    this.#lineDecoder = lineDecoder;
     this.#registry = registry;
     this.#config = config;
     this.#codec = codec;
@@ -65,37 +76,17 @@ export class Intake {
   /** Decodes, validates, routes and publishes one frame; resolves when it is durable (or refused). */
   async ingest(kind: FrameKind, payload: Uint8Array | string, principal: Principal, options: { precision?: string }): Promise<IntakeResult> {
     const started = performance.now();
-    const builder = this.#builder;
-    let frame: DecodedFrame;
-    let format: string = kind;
-    let blocks: EdgeBlocks | undefined;
+    let decoded: { frame: DecodedFrame; cols: FlaggedColumns; format: string };
     try {
-      if (kind === "binary") {
-        const binary = decodeBinaryFrame(payload as Uint8Array, builder, this.#limits, this.#codec);
-        blocks = storableBlocks(binary.blocks);
-        frame = binary;
-      } else {
-        const text = payload as string;
-        const first = text.trimStart().charCodeAt(0);
-        if (kind === "text" && (first === 0x7b || first === 0x5b)) {
-          format = "json";
-          frame = decodeJsonFrame(text, builder, this.#limits);
-        } else {
-          format = "line";
-          const precision = PRECISION[options.precision ?? "ns"];
-          if (!precision) throw new FrameError("BAD_FIELD", `precision ${JSON.stringify(options.precision)} is not one of ns, us, ms, s`);
-          frame = decodeLineProtocol(text, builder, this.#limits, { precision, now: Date.now() * 1000 });
-        }
-      }
+      decoded = await this.#decode(kind, payload, options);
     } catch (err) {
-      builder.take();
-      const code = err instanceof FrameError ? err.code : "BAD_FRAME";
-      this.#counters.badFrame(code);
-      return { seq: undefined, accepted: 0, rejected: [], error: { code, message: (err as Error).message } };
+      const code = (err as { code?: unknown }).code;
+      const known = err instanceof FrameError || (typeof code === "string" && code !== "");
+      this.#counters.badFrame(known ? (code as string) : "BAD_FRAME");
+      return { seq: undefined, accepted: 0, rejected: [], error: { code: known ? (code as string) : "BAD_FRAME", message: (err as Error).message } };
     }
+    const { frame, cols, format } = decoded;
     this.#counters.frame(format);
-    const cols = builder.take();
-    if (blocks) cols.blocks = blocks;
     const overRate = this.#overRate(cols.devices, cols.device);
     const checked = validate(cols, this.#registry, this.#config.validation, Date.now() * 1000, (d) =>
       !principal.mayWrite(d) ? "unauthorized_device" : overRate.has(d) ? "rate_limited" : undefined,
@@ -114,6 +105,49 @@ export class Intake {
     this.#counters.ackLatency(performance.now() - started);
     rejected.sort((a, b) => a.index - b.index);
     return { seq: frame.seq, accepted: kept.timestamps.length, rejected };
+  }
+
+  /**
+   * The frame's readings as columns, and what decoding refused. Large line-protocol bodies go to the
+   * line decoder (the worker threads) when there is one; everything else is decoded here, into the one
+   * builder, which take() empties before anything awaits.
+   */
+  async #decode(kind: FrameKind, payload: Uint8Array | string, options: { precision?: string }): Promise<{ frame: DecodedFrame; cols: FlaggedColumns; format: string }> {
+    const builder = this.#builder;
+    let frame: DecodedFrame;
+    let format: string = kind;
+    let blocks: EdgeBlocks | undefined;
+    try {
+      if (kind === "binary") {
+        const binary = decodeBinaryFrame(payload as Uint8Array, builder, this.#limits, this.#codec);
+        blocks = storableBlocks(binary.blocks);
+        frame = binary;
+      } else if (kind === "line") {
+        format = "line";
+        const precision = PRECISION[options.precision ?? "ns"];
+        if (!precision) throw new FrameError("BAD_FIELD", `precision ${JSON.stringify(options.precision)} is not one of ns, us, ms, s`);
+        if (this.#lineDecoder && typeof payload !== "string" && payload.length >= OFF_THREAD_BYTES) {
+          return { ...(await this.#lineDecoder(payload, precision, Date.now() * 1000, this.#limits)), format };
+        }
+        frame = decodeLineProtocol(payload, builder, this.#limits, { precision, now: Date.now() * 1000 });
+      } else {
+        const text = payload as string;
+        const first = text.trimStart().charCodeAt(0);
+        if (first === 0x7b || first === 0x5b) {
+          format = "json";
+          frame = decodeJsonFrame(text, builder, this.#limits);
+        } else {
+          format = "line";
+          frame = decodeLineProtocol(text, builder, this.#limits, { precision: "ns", now: Date.now() * 1000 });
+        }
+      }
+    } catch (err) {
+      builder.take();
+      throw err;
+    }
+    const cols = builder.take();
+    if (blocks) cols.blocks = blocks;
+    return { frame, cols, format };
   }
 
   /** Devices of this frame over their per-second budget. */

@@ -170,15 +170,17 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
     readBody(res, limits.maxFrameBytes, (body) => {
       if (!body) return reply("413 Payload Too Large", `bodies are limited to ${limits.maxFrameBytes} bytes`);
       if (overloaded()) return reply("503 Service Unavailable", "server is full");
-      let text: string;
+      let lines: Uint8Array;
       try {
-        text = (gzip ? gunzipSync(body, { maxOutputLength: limits.maxFrameBytes * 16 }) : body).toString("utf8");
+        lines = gzip ? gunzipSync(body, { maxOutputLength: limits.maxFrameBytes * 16 }) : body;
       } catch {
         return reply("400 Bad Request", "body is not valid gzip (or inflates past the limit)");
       }
-      metrics.inFlightBytes += body.length;
-      intake.ingest("line", text, principal, { precision }).then((r) => {
-        metrics.inFlightBytes -= body.length;
+      // The bytes may be handed to a decoding thread (and be gone from here): count them first.
+      const size = body.length;
+      metrics.inFlightBytes += size;
+      intake.ingest("line", lines, principal, { precision }).then((r) => {
+        metrics.inFlightBytes -= size;
         if (r.error) reply("400 Bad Request", JSON.stringify({ error: r.error }));
         else if (r.rejected.length > 0) reply("400 Bad Request", JSON.stringify({ error: "partial write", accepted: r.accepted, rejected: r.rejected.slice(0, 100) }));
         else reply("204 No Content");

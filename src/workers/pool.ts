@@ -8,7 +8,9 @@ import { finishQuery, type QueryPart } from "../query/finish.js";
 import type { Query, QueryResult } from "../query/query.js";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
 import type { ArchiveOptions } from "../archive/archive.js";
-import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
+import type { DecodedLines, FromWorker, ToWorker, WorkerInit } from "./protocol.js";
+import type { FrameLimits } from "../ingest/frames/frame.js";
+import type { Precision } from "../ingest/frames/line-values.js";
 
 /** An error a worker reported, with the archive's code when it had one. */
 export class WorkerError extends Error {
@@ -47,11 +49,11 @@ class WorkerHandle {
     });
   }
 
-  call(message: Request): Promise<Done> {
+  call(message: Request, transfer: ArrayBuffer[] = []): Promise<Done> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, (m) => (m.error ? reject(new WorkerError(m.error.message, m.error.code)) : resolve(m)));
-      this.worker.postMessage({ ...message, id });
+      this.worker.postMessage({ ...message, id }, transfer);
     });
   }
 
@@ -72,6 +74,7 @@ export interface PoolOptions {
 export class WorkerPool {
   readonly #handles: WorkerHandle[];
   readonly #owner: WorkerHandle[];
+  #nextDecoder = 0;
 
   private constructor(handles: WorkerHandle[], partitions: number) {
     this.#handles = handles;
@@ -113,6 +116,18 @@ export class WorkerPool {
   /** Appends a batch to a partition's archive; resolves once it is durable. */
   async append(partition: number, batch: FlaggedColumns): Promise<number> {
     return (await this.#owner[partition].call({ type: "append", partition, batch })).points ?? 0;
+  }
+
+  /**
+   * Decodes a line-protocol body on a worker thread (in turn), off the thread that serves sockets; the
+   * body's memory is handed over (transferred) when nothing else shares it. Throws WorkerError with the
+   * FrameError's code for a body that cannot be read.
+   */
+  async decodeLine(body: Uint8Array, precision: Precision, now: number, limits: FrameLimits): Promise<DecodedLines> {
+    const handle = this.#handles[this.#nextDecoder++ % this.#handles.length];
+    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    const done = await handle.call({ type: "decode-line", body, precision, now, limits }, own ? [body.buffer as ArrayBuffer] : []);
+    return done.decoded!;
   }
 
   /** Sets a device's tags in the archive of the partition that holds it. */

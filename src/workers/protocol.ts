@@ -1,6 +1,9 @@
 // Messages between the pool (main thread) and a worker thread. Plain data: typed arrays are copied
-// by structured clone, so the bus keeps its copy for re-delivery if a worker fails.
+// by structured clone, so the bus keeps its copy for re-delivery if a worker fails; only a body sent to
+// be decoded and the columns decoded from it are transferred (nobody else holds them).
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
+import type { DecodedFrame, FrameLimits } from "../ingest/frames/frame.js";
+import type { Precision } from "../ingest/frames/line-values.js";
 import type { Query } from "../query/query.js";
 import type { QueryPart } from "../query/finish.js";
 import type { ArchiveOptions } from "../archive/archive.js";
@@ -19,8 +22,15 @@ export type ToWorker =
   | { type: "query"; id: number; query: Query; dryRun: boolean }
   | { type: "define"; id: number; partition: number; device: string; tags: Record<string, string> }
   | { type: "checkpoint"; id: number }
+  | { type: "decode-line"; id: number; body: Uint8Array; precision: Precision; now: number; limits: FrameLimits }
   | { type: "close"; id: number };
 
 export type FromWorker =
   | { type: "ready" }
-  | { type: "done"; id: number; points?: number; parts?: QueryPart[]; error?: { code?: string; message: string } };
+  | { type: "done"; id: number; points?: number; parts?: QueryPart[]; decoded?: DecodedLines; error?: { code?: string; message: string } };
+
+/** A line-protocol body decoded by a worker thread: what decoding said, and the readings. */
+export interface DecodedLines {
+  frame: DecodedFrame;
+  cols: FlaggedColumns;
+}

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { Archive } from "../archive/archive.js";
 import { createCodec } from "../codec/index.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
+import { BatchBuilder } from "../ingest/batch-builder.js";
+import { decodeLineProtocol } from "../ingest/frames/line-protocol.js";
 
 /** Directory of a partition's archive. */
 export function partitionDir(dataDir: string, partition: number): string {
@@ -15,7 +17,8 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
   const codec = await createCodec({ module: init.codecModule });
   const archives = new Map<number, Archive>();
   for (const p of init.partitions) archives.set(p, await Archive.open(partitionDir(init.dataDir, p), { ...init.archive, codec }));
-  const reply = (m: FromWorker) => port.postMessage(m);
+  const reply = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+  const builder = new BatchBuilder();
   const archive = (p: number) => {
     const a = archives.get(p);
     if (!a) throw new Error(`BUG: partition ${p} is not owned by this worker`);
@@ -38,6 +41,19 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
           await archive(m.partition).defineDevice(m.device, m.tags);
           reply({ type: "done", id: m.id });
           break;
+        case "decode-line": {
+          // The pool's share of decoding: a large body parsed here, off the thread that serves sockets.
+          let frame;
+          try {
+            frame = decodeLineProtocol(m.body, builder, m.limits, { precision: m.precision, now: m.now });
+          } catch (err) {
+            builder.take();
+            throw err;
+          }
+          const cols = builder.take();
+          reply({ type: "done", id: m.id, decoded: { frame, cols } }, [cols.device, cols.channel, cols.timestamps, cols.values, cols.flags].map((a) => a.buffer as ArrayBuffer));
+          break;
+        }
         case "checkpoint":
           await Promise.all([...archives.values()].map((a) => a.checkpoint()));
           reply({ type: "done", id: m.id });

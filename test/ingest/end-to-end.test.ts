@@ -117,6 +117,23 @@ describe("end to end over real sockets", () => {
     expect(value.groups[0].rows[0].values.count).toBe(100);
   });
 
+  it("decodes large line-protocol bodies on the worker threads, refusals and all", async () => {
+    // 6 000 lines (≈ 300 kB, past the off-thread threshold), every 1000th with a bad field value.
+    const lines = Array.from({ length: 6000 }, (_, i) =>
+      i % 1000 === 999 ? `press,device=big-${i % 50} load=oops ${(T0 + i * 1e6) * 1000}` : `press,device=big-${i % 50} load=${i / 4} ${(T0 + i * 1e6) * 1000}`,
+    ).join("\n");
+    expect(lines.length).toBeGreaterThan(64 << 10);
+    const res = await fetch(`http://127.0.0.1:${running.port}/v1/write`, { method: "POST", body: lines });
+    expect(res.status).toBe(400);
+    const answer = (await res.json()) as { error: string; accepted: number; rejected: { index: number; reason: string }[] };
+    expect(answer).toMatchObject({ error: "partial write", accepted: 5994 });
+    expect(answer.rejected.map((r) => r.index)).toEqual([999, 1999, 2999, 3999, 4999, 5999]);
+    const load = await running.pool!.query({ channel: "press_load", devices: "big-*", from: T0, to: NOW, aggregates: ["count", "max"] });
+    expect(load.groups[0].rows[0].values).toEqual({ count: 5994, max: 5998 / 4 });
+    const broken = await fetch(`http://127.0.0.1:${running.port}/v1/write`, { method: "POST", body: `${lines}\n${"x".repeat(70_000)}` });
+    expect(broken.status).toBe(400);
+  });
+
   it("serves Prometheus metrics with the counts it has made", async () => {
     const text = await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text();
     expect(text).toMatch(/iotpipe_readings_accepted_total \d+/);
