@@ -67,8 +67,8 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     dispatcher = new Dispatcher(bus, pool, config.region);
   }
   const metrics = new ServerMetrics();
-  // Embedded: large line-protocol bodies are decoded by the worker threads, off the socket thread.
-  const intake = new Intake(bus, registry, config, await createCodec(), counters(metrics), pool ? (body, precision, now, limits) => pool!.decodeLine(body, precision, now, limits) : undefined);
+  // Embedded: large frames are decoded by the worker threads, off the socket thread.
+  const intake = new Intake(bus, registry, config, await createCodec(), counters(metrics), pool ? (kind, bytes, precision, now, limits) => pool!.decode(kind, bytes, precision, now, limits) : undefined);
   const streams = LANES.flatMap((lane) => Array.from({ length: config.partitions }, (_, partition) => ({ region: config.region, partition, lane })));
   const backlog = async () => (await Promise.all(streams.map((s) => bus.backlog(ARCHIVER_GROUP, s)))).reduce((a, b) => a + b, 0);
   // Scale-out: queries go to the worker processes, which hold the archives.

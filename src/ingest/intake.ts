@@ -12,18 +12,13 @@ import type { DeviceRegistry } from "./devices.js";
 import { validate } from "./validate.js";
 import { FrameError } from "./frames/errors.js";
 import type { DecodedFrame, FrameLimits } from "./frames/frame.js";
-import { decodeBinaryFrame } from "./frames/binary-decode.js";
-import { storableBlocks } from "../pipeline/edge-blocks.js";
-import type { EdgeBlocks } from "../archive/batch.js";
-import { decodeJsonFrame } from "./frames/json-frame.js";
-import { decodeLineProtocol } from "./frames/line-protocol.js";
 import type { Precision } from "./frames/line-values.js";
+import { decodeFrame, type FrameDecoding, type FrameKind } from "./decode-frame.js";
 
 /** The write API's precision values (InfluxDB 1.x spellings too) and what they mean. */
 const PRECISION: Record<string, Precision | undefined> = { ns: "ns", n: "ns", us: "us", u: "us", ms: "ms", s: "s" };
 
-/** How a frame arrived: a binary or text WebSocket message, or a line-protocol body. */
-export type FrameKind = "binary" | "text" | "line";
+export type { FrameKind } from "./decode-frame.js";
 
 /** What the sender is told. */
 export interface IntakeResult {
@@ -42,14 +37,21 @@ export interface IntakeCounters {
   ackLatency(ms: number): void;
 }
 
-/**
- * Decodes a line-protocol body somewhere else (the worker threads), resolving with what decoding found
- * and the readings; rejects with an error whose `code` is the FrameError's for a body it cannot read.
- */
-export type LineDecoder = (body: Uint8Array, precision: Precision, now: number, limits: FrameLimits) => Promise<{ frame: DecodedFrame; cols: FlaggedColumns }>;
+/** A frame decoded: what decoding found, its format, and its readings (edge blocks attached). */
+export interface DecodedColumns {
+  frame: DecodedFrame;
+  format: string;
+  cols: FlaggedColumns;
+}
 
-/** Line-protocol bodies from this size on are decoded by the LineDecoder: below, the hop costs more than it frees. */
-const OFF_THREAD_BYTES = 64 << 10;
+/**
+ * Decodes a frame somewhere else (the worker threads); rejects with an error whose `code` is the
+ * FrameError's for a frame it cannot read.
+ */
+export type FrameDecoder = (kind: FrameKind, bytes: Uint8Array, precision: Precision, now: number, limits: FrameLimits) => Promise<DecodedColumns>;
+
+/** Frames from this size on go to the FrameDecoder: below, the hop between threads costs more than it frees. */
+const OFF_THREAD_BYTES = 16 << 10;
 
 export class Intake {
   readonly #bus: Bus;
@@ -61,11 +63,11 @@ export class Intake {
   readonly #rates = new Map<string, TokenBucket>();
   /** Reused by every frame: decoding runs to take() without awaiting, so frames never share it. */
   readonly #builder = new BatchBuilder();
-  readonly #lineDecoder: LineDecoder | undefined;
+  readonly #decoder: FrameDecoder | undefined;
 
-  constructor(bus: Bus, registry: DeviceRegistry, config: Config, codec: Codec, counters: IntakeCounters, lineDecoder?: LineDecoder) {
+  constructor(bus: Bus, registry: DeviceRegistry, config: Config, codec: Codec, counters: IntakeCounters, decoder?: FrameDecoder) {
     this.#bus = bus;
-    this.#lineDecoder = lineDecoder;
+    this.#decoder = decoder;
     this.#registry = registry;
     this.#config = config;
     this.#codec = codec;
@@ -76,7 +78,7 @@ export class Intake {
   /** Decodes, validates, routes and publishes one frame; resolves when it is durable (or refused). */
   async ingest(kind: FrameKind, payload: Uint8Array | string, principal: Principal, options: { precision?: string }): Promise<IntakeResult> {
     const started = performance.now();
-    let decoded: { frame: DecodedFrame; cols: FlaggedColumns; format: string };
+    let decoded: DecodedColumns;
     try {
       decoded = await this.#decode(kind, payload, options);
     } catch (err) {
@@ -108,46 +110,28 @@ export class Intake {
   }
 
   /**
-   * The frame's readings as columns, and what decoding refused. Large line-protocol bodies go to the
-   * line decoder (the worker threads) when there is one; everything else is decoded here, into the one
-   * builder, which take() empties before anything awaits.
+   * The frame's readings as columns, and what decoding refused. Large frames go to the frame decoder
+   * (the worker threads) when there is one; the rest are decoded here, into the one builder, which
+   * take() empties before anything awaits.
    */
-  async #decode(kind: FrameKind, payload: Uint8Array | string, options: { precision?: string }): Promise<{ frame: DecodedFrame; cols: FlaggedColumns; format: string }> {
+  async #decode(kind: FrameKind, payload: Uint8Array | string, options: { precision?: string }): Promise<DecodedColumns> {
+    const precision = kind === "line" ? PRECISION[options.precision ?? "ns"] : "ns";
+    if (!precision) throw new FrameError("BAD_FIELD", `precision ${JSON.stringify(options.precision)} is not one of ns, us, ms, s`);
+    const now = Date.now() * 1000;
+    if (this.#decoder && typeof payload !== "string" && payload.length >= OFF_THREAD_BYTES) {
+      return this.#decoder(kind, payload, precision, now, this.#limits);
+    }
     const builder = this.#builder;
-    let frame: DecodedFrame;
-    let format: string = kind;
-    let blocks: EdgeBlocks | undefined;
+    let decoding: FrameDecoding;
     try {
-      if (kind === "binary") {
-        const binary = decodeBinaryFrame(payload as Uint8Array, builder, this.#limits, this.#codec);
-        blocks = storableBlocks(binary.blocks);
-        frame = binary;
-      } else if (kind === "line") {
-        format = "line";
-        const precision = PRECISION[options.precision ?? "ns"];
-        if (!precision) throw new FrameError("BAD_FIELD", `precision ${JSON.stringify(options.precision)} is not one of ns, us, ms, s`);
-        if (this.#lineDecoder && typeof payload !== "string" && payload.length >= OFF_THREAD_BYTES) {
-          return { ...(await this.#lineDecoder(payload, precision, Date.now() * 1000, this.#limits)), format };
-        }
-        frame = decodeLineProtocol(payload, builder, this.#limits, { precision, now: Date.now() * 1000 });
-      } else {
-        const text = payload as string;
-        const first = text.trimStart().charCodeAt(0);
-        if (first === 0x7b || first === 0x5b) {
-          format = "json";
-          frame = decodeJsonFrame(text, builder, this.#limits);
-        } else {
-          format = "line";
-          frame = decodeLineProtocol(text, builder, this.#limits, { precision: "ns", now: Date.now() * 1000 });
-        }
-      }
+      decoding = decodeFrame(kind, payload, builder, this.#limits, this.#codec, precision, now);
     } catch (err) {
       builder.take();
       throw err;
     }
     const cols = builder.take();
-    if (blocks) cols.blocks = blocks;
-    return { frame, cols, format };
+    if (decoding.blocks) cols.blocks = decoding.blocks;
+    return { frame: decoding.frame, format: decoding.format, cols };
   }
 
   /** Devices of this frame over their per-second budget. */

@@ -8,7 +8,9 @@ import { finishQuery, type QueryPart } from "../query/finish.js";
 import type { Query, QueryResult } from "../query/query.js";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
 import type { ArchiveOptions } from "../archive/archive.js";
-import type { DecodedLines, FromWorker, ToWorker, WorkerInit } from "./protocol.js";
+import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
+import type { DecodedColumns } from "../ingest/intake.js";
+import type { FrameKind } from "../ingest/decode-frame.js";
 import type { FrameLimits } from "../ingest/frames/frame.js";
 import type { Precision } from "../ingest/frames/line-values.js";
 
@@ -119,14 +121,14 @@ export class WorkerPool {
   }
 
   /**
-   * Decodes a line-protocol body on a worker thread (in turn), off the thread that serves sockets; the
-   * body's memory is handed over (transferred) when nothing else shares it. Throws WorkerError with the
-   * FrameError's code for a body that cannot be read.
+   * Decodes a frame on a worker thread (in turn), off the thread that serves sockets; the frame's
+   * memory is handed over (transferred) when nothing else shares it. Throws WorkerError with the
+   * FrameError's code for a frame that cannot be read.
    */
-  async decodeLine(body: Uint8Array, precision: Precision, now: number, limits: FrameLimits): Promise<DecodedLines> {
+  async decode(kind: FrameKind, bytes: Uint8Array, precision: Precision, now: number, limits: FrameLimits): Promise<DecodedColumns> {
     const handle = this.#handles[this.#nextDecoder++ % this.#handles.length];
-    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
-    const done = await handle.call({ type: "decode-line", body, precision, now, limits }, own ? [body.buffer as ArrayBuffer] : []);
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    const done = await handle.call({ type: "decode", kind, bytes, precision, now, limits }, own ? [bytes.buffer as ArrayBuffer] : []);
     return done.decoded!;
   }
 

@@ -1,8 +1,10 @@
 // Messages between the pool (main thread) and a worker thread. Plain data: typed arrays are copied
-// by structured clone, so the bus keeps its copy for re-delivery if a worker fails; only a body sent to
-// be decoded and the columns decoded from it are transferred (nobody else holds them).
+// by structured clone, so the bus keeps its copy for re-delivery if a worker fails; only a frame sent
+// to be decoded and the columns decoded from it are transferred (nobody else holds them).
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
-import type { DecodedFrame, FrameLimits } from "../ingest/frames/frame.js";
+import type { FrameLimits } from "../ingest/frames/frame.js";
+import type { DecodedColumns } from "../ingest/intake.js";
+import type { FrameKind } from "../ingest/decode-frame.js";
 import type { Precision } from "../ingest/frames/line-values.js";
 import type { Query } from "../query/query.js";
 import type { QueryPart } from "../query/finish.js";
@@ -22,15 +24,9 @@ export type ToWorker =
   | { type: "query"; id: number; query: Query; dryRun: boolean }
   | { type: "define"; id: number; partition: number; device: string; tags: Record<string, string> }
   | { type: "checkpoint"; id: number }
-  | { type: "decode-line"; id: number; body: Uint8Array; precision: Precision; now: number; limits: FrameLimits }
+  | { type: "decode"; id: number; kind: FrameKind; bytes: Uint8Array; precision: Precision; now: number; limits: FrameLimits }
   | { type: "close"; id: number };
 
 export type FromWorker =
   | { type: "ready" }
-  | { type: "done"; id: number; points?: number; parts?: QueryPart[]; decoded?: DecodedLines; error?: { code?: string; message: string } };
-
-/** A line-protocol body decoded by a worker thread: what decoding said, and the readings. */
-export interface DecodedLines {
-  frame: DecodedFrame;
-  cols: FlaggedColumns;
-}
+  | { type: "done"; id: number; points?: number; parts?: QueryPart[]; decoded?: DecodedColumns; error?: { code?: string; message: string } };

@@ -6,7 +6,7 @@ import { Archive } from "../archive/archive.js";
 import { createCodec } from "../codec/index.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { BatchBuilder } from "../ingest/batch-builder.js";
-import { decodeLineProtocol } from "../ingest/frames/line-protocol.js";
+import { decodeFrame } from "../ingest/decode-frame.js";
 
 /** Directory of a partition's archive. */
 export function partitionDir(dataDir: string, partition: number): string {
@@ -41,17 +41,22 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
           await archive(m.partition).defineDevice(m.device, m.tags);
           reply({ type: "done", id: m.id });
           break;
-        case "decode-line": {
-          // The pool's share of decoding: a large body parsed here, off the thread that serves sockets.
-          let frame;
+        case "decode": {
+          // The pool's share of decoding: a large frame parsed here, off the thread that serves sockets.
+          let decoding;
           try {
-            frame = decodeLineProtocol(m.body, builder, m.limits, { precision: m.precision, now: m.now });
+            decoding = decodeFrame(m.kind, m.bytes, builder, m.limits, codec, m.precision, m.now);
           } catch (err) {
             builder.take();
             throw err;
           }
           const cols = builder.take();
-          reply({ type: "done", id: m.id, decoded: { frame, cols } }, [cols.device, cols.channel, cols.timestamps, cols.values, cols.flags].map((a) => a.buffer as ArrayBuffer));
+          const transfer = [cols.device, cols.channel, cols.timestamps, cols.values, cols.flags].map((a) => a.buffer as ArrayBuffer);
+          if (decoding.blocks) {
+            cols.blocks = decoding.blocks;
+            transfer.push(...[decoding.blocks.rows, decoding.blocks.counts, decoding.blocks.offsets, decoding.blocks.bytes].map((a) => a.buffer as ArrayBuffer));
+          }
+          reply({ type: "done", id: m.id, decoded: { frame: decoding.frame, format: decoding.format, cols } }, transfer);
           break;
         }
         case "checkpoint":
