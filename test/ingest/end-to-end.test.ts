@@ -120,18 +120,18 @@ describe("end to end over real sockets", () => {
 
   it("stores a large frame of edge-compressed blocks (decoded off the socket thread) exactly", async () => {
     const codec = await createCodec();
-    const blocks = Array.from({ length: 80 }, (_, k) => {
+    const blocks = Array.from({ length: 200 }, (_, k) => {
       const ts = Float64Array.from({ length: 300 }, (_, i) => T0 + 3.6e9 + i * 1e6);
       const vs = Float64Array.from({ length: 300 }, (_, i) => Math.round(100 * (20 + k + Math.sin(i / 20))) / 100);
       return { device: `edge-${k}`, channel: "temp", block: codec.encode(ts, vs), max: Math.max(...vs) };
     });
     const frame = encodeBlockFrame(7, blocks);
-    expect(frame.length).toBeGreaterThan(16 << 10);
+    expect(frame.length).toBeGreaterThan(64 << 10);
     const ws = await connect();
-    expect(await send(ws, frame)).toEqual({ ack: 7, accepted: 24_000, rejected: [] });
+    expect(await send(ws, frame)).toEqual({ ack: 7, accepted: 60_000, rejected: [] });
     ws.close();
     const r = await running.pool!.query({ channel: "temp", devices: "edge-*", from: T0, to: NOW, aggregates: ["count", "max"], groupBy: "device" });
-    expect(r.groups).toHaveLength(80);
+    expect(r.groups).toHaveLength(200);
     for (const g of r.groups) {
       const k = Number(g.key.device.slice(5));
       expect(g.rows[0].values).toEqual({ count: 300, max: blocks[k].max });
@@ -143,7 +143,7 @@ describe("end to end over real sockets", () => {
     const lines = Array.from({ length: 6000 }, (_, i) =>
       i % 1000 === 999 ? `press,device=big-${i % 50} load=oops ${(T0 + i * 1e6) * 1000}` : `press,device=big-${i % 50} load=${i / 4} ${(T0 + i * 1e6) * 1000}`,
     ).join("\n");
-    expect(lines.length).toBeGreaterThan(16 << 10);
+    expect(lines.length).toBeGreaterThan(64 << 10);
     const res = await fetch(`http://127.0.0.1:${running.port}/v1/write`, { method: "POST", body: lines });
     expect(res.status).toBe(400);
     const answer = (await res.json()) as { error: string; accepted: number; rejected: { index: number; reason: string }[] };
