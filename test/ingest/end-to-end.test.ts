@@ -120,7 +120,7 @@ describe("end to end over real sockets", () => {
 
   it("stores a large frame of edge-compressed blocks (decoded off the socket thread) exactly", async () => {
     const codec = await createCodec();
-    const blocks = Array.from({ length: 200 }, (_, k) => {
+    const blocks = Array.from({ length: 300 }, (_, k) => {
       const ts = Float64Array.from({ length: 300 }, (_, i) => T0 + 3.6e9 + i * 1e6);
       const vs = Float64Array.from({ length: 300 }, (_, i) => Math.round(100 * (20 + k + Math.sin(i / 20))) / 100);
       return { device: `edge-${k}`, channel: "temp", block: codec.encode(ts, vs), max: Math.max(...vs) };
@@ -128,10 +128,10 @@ describe("end to end over real sockets", () => {
     const frame = encodeBlockFrame(7, blocks);
     expect(frame.length).toBeGreaterThan(64 << 10);
     const ws = await connect();
-    expect(await send(ws, frame)).toEqual({ ack: 7, accepted: 60_000, rejected: [] });
+    expect(await send(ws, frame)).toEqual({ ack: 7, accepted: 90_000, rejected: [] });
     ws.close();
     const r = await running.pool!.query({ channel: "temp", devices: "edge-*", from: T0, to: NOW, aggregates: ["count", "max"], groupBy: "device" });
-    expect(r.groups).toHaveLength(200);
+    expect(r.groups).toHaveLength(300);
     for (const g of r.groups) {
       const k = Number(g.key.device.slice(5));
       expect(g.rows[0].values).toEqual({ count: 300, max: blocks[k].max });
