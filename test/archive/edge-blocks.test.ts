@@ -5,7 +5,7 @@ import { describe, it, expect, afterEach } from "vitest";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Archive, ArchiveError, createCodec, type Query, type ReadingColumns } from "../../src/index.js";
-import { TempDirs, T0, SECOND, MINUTE, HOUR, DAY, columnsOf, regular, type Reading } from "../support/archive-fixtures.js";
+import { TempDirs, T0, SECOND, HOUR, DAY, columnsOf, regular, type Reading } from "../support/archive-fixtures.js";
 import { reseal } from "../support/block-layout.js";
 
 const codec = await createCodec();
