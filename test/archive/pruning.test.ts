@@ -5,7 +5,7 @@ import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { Archive, createCodec, type Aggregate, type Codec, type Query } from "../../src/index.js";
 import { bucketOf, seriesKey } from "../../src/archive/series-key.js";
-import { TempDirs, T0, MINUTE, HOUR, DAY, columnsOf, regular, segmentsOf, type Reading } from "../support/archive-fixtures.js";
+import { TempDirs, MINUTE, HOUR, DAY, columnsOf, regular, segmentsOf, type Reading } from "../support/archive-fixtures.js";
 import { ReferenceStore, expectMatchesModel } from "../support/archive-reference.js";
 
 const BUCKETS = 16;
