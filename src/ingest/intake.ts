@@ -7,6 +7,7 @@ import type { Principal } from "../server/auth.js";
 import { TokenBucket } from "../server/auth.js";
 import type { Bus } from "../pipeline/bus.js";
 import { route } from "../pipeline/router.js";
+import { mergeBatches } from "../pipeline/merge-batches.js";
 import { BatchBuilder, type FlaggedColumns } from "./batch-builder.js";
 import type { DeviceRegistry } from "./devices.js";
 import { validate } from "./validate.js";
@@ -50,6 +51,9 @@ export interface DecodedColumns {
  */
 export type FrameDecoder = (kind: FrameKind, bytes: Uint8Array, precision: Precision, now: number, limits: FrameLimits) => Promise<DecodedColumns>;
 
+/** Frames with fewer readings kept than this are published together with the others of their turn. */
+const GATHER_BELOW = 1024;
+
 /**
  * Frames from this size on go to the FrameDecoder (line-protocol bodies, typically): below, the hop
  * costs more than it frees, since the names come back as new strings that every map on this thread
@@ -68,6 +72,9 @@ export class Intake {
   /** Reused by every frame: decoding runs to take() without awaiting, so frames never share it. */
   readonly #builder = new BatchBuilder();
   readonly #decoder: FrameDecoder | undefined;
+  /** Small frames' readings gathered in this event-loop turn, and the publication they will share. */
+  #gathered: FlaggedColumns[] = [];
+  #gatheredPublished: Promise<void> | undefined;
 
   constructor(bus: Bus, registry: DeviceRegistry, config: Config, codec: Codec, counters: IntakeCounters, decoder?: FrameDecoder) {
     this.#bus = bus;
@@ -104,13 +111,34 @@ export class Intake {
     for (const r of rejected) this.#counters.rejected(r.reason);
     const kept = checked.kept;
     if (kept.timestamps.length > 0) {
-      const parts = route(kept, this.#config.partitions, this.#config.region, this.#registry);
-      await Promise.all(parts.map((p) => this.#bus.publish(p.stream, p.batch)));
+      await this.#publish(kept);
       this.#counters.accepted(kept.timestamps.length, kept.devices);
     }
     this.#counters.ackLatency(performance.now() - started);
     rejected.sort((a, b) => a.index - b.index);
     return { seq: frame.seq, accepted: kept.timestamps.length, rejected };
+  }
+
+  /**
+   * Publishes a frame's kept readings. Small frames (a device's few readings) wait for the end of this
+   * event-loop turn and go out together with the others that arrived in it: one route, one bus entry
+   * per stream and one hand-over to each worker for hundreds of frames, not one each.
+   */
+  #publish(kept: FlaggedColumns): Promise<void> {
+    if (kept.timestamps.length >= GATHER_BELOW) return this.#publishNow(kept);
+    this.#gathered.push(kept);
+    this.#gatheredPublished ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const batches = this.#gathered;
+      this.#gathered = [];
+      this.#gatheredPublished = undefined;
+      return this.#publishNow(mergeBatches(batches));
+    });
+    return this.#gatheredPublished;
+  }
+
+  async #publishNow(cols: FlaggedColumns): Promise<void> {
+    const parts = route(cols, this.#config.partitions, this.#config.region, this.#registry);
+    await Promise.all(parts.map((p) => this.#bus.publish(p.stream, p.batch)));
   }
 
   /**

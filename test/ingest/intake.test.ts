@@ -1,0 +1,36 @@
+// The intake path on a real MemoryBus: small frames arriving in one event-loop turn share one bus entry
+// per stream; each frame is still answered for itself, once its readings are acknowledged by a consumer.
+import { describe, it, expect } from "vitest";
+import { Intake, type IntakeCounters } from "../../src/ingest/intake.js";
+import { DeviceRegistry } from "../../src/ingest/devices.js";
+import { MemoryBus } from "../../src/pipeline/memory-bus.js";
+import { LANES, idsByStream } from "../../src/pipeline/bus.js";
+import { loadConfig } from "../../src/config.js";
+import { createCodec } from "../../src/codec/index.js";
+import { OPEN } from "../../src/server/auth.js";
+
+const counters: IntakeCounters = { frame() {}, badFrame() {}, accepted() {}, rejected() {}, ackLatency() {} };
+const NOW = Date.now() * 1000;
+
+describe("intake", () => {
+  it("publishes the small frames of one event-loop turn together, and answers each frame for itself", async () => {
+    const bus = new MemoryBus();
+    const config = loadConfig(undefined, {}, { partitions: 2 });
+    const intake = new Intake(bus, new DeviceRegistry(), config, await createCodec(), counters);
+    const frames = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({ seq: i, device: `pump-${i % 5}`, readings: [{ channel: "flow", ts: NOW - 1000 + i, value: i }, { channel: "flow", ts: NOW - 999 + i, value: "high" }] }),
+    );
+    const answers = Promise.all(frames.map((f) => intake.ingest("text", f, OPEN, {})));
+    // Let the turn end and the gathered readings reach the bus; then act as the archive's consumer.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    const streams = LANES.flatMap((lane) => [0, 1].map((partition) => ({ region: config.region, partition, lane })));
+    const entries = await bus.read({ group: "g", name: "c" }, streams, 100, 0);
+    expect(entries.length).toBeLessThanOrEqual(2);
+    expect(entries.reduce((n, e) => n + e.batch.timestamps.length, 0)).toBe(40);
+    for (const { stream, ids } of idsByStream(entries)) await bus.ack("g", stream, ids);
+    const results = await answers;
+    results.forEach((r, i) => expect(r).toEqual({ seq: i, accepted: 1, rejected: [{ index: 1, reason: "non_numeric" }] }));
+    await bus.close();
+  });
+});
