@@ -20,7 +20,8 @@ let skipped = 0;
 try {
   const result = JSON.parse(readFileSync(report, "utf8"));
   passed = result.numPassedTests;
-  failed = result.numFailedTests;
+  // A file can fail outside its tests (a beforeAll that throws, e.g. a server missing under CI=true).
+  failed = result.numFailedTests || result.numFailedTestSuites;
   skipped = result.numPendingTests + result.numTodoTests;
 } catch (err) {
   console.error(`could not read the test report ${report}: ${err.message}`);
