@@ -130,12 +130,7 @@ export function splitBySeries(batch: ReadingColumns): SeriesRuns {
   const series: SeriesName[] = [];
   const runIds: number[] = [];
   const addRun = (id: number) => {
-    const device = batch.devices[Math.floor(id / width)];
-    const channel = batch.channels[id % width];
-    if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {
-      throw new ArchiveError("BAD_BATCH", `device and channel names must be non-empty and free of NUL: ${JSON.stringify([device, channel])}`);
-    }
-    series.push(seriesName(device, channel));
+    series.push(seriesName(batch.devices[Math.floor(id / width)], batch.channels[id % width]));
     runIds.push(id);
   };
   if (dense) {

@@ -56,9 +56,6 @@ export function separateEdgeBlocks(codec: Codec, batch: ReadingColumns): { block
     const device = batch.devices[d];
     const channel = batch.channels[c];
     if (device === undefined || channel === undefined) throw bad(`block ${j} refers to device ${d} / channel ${c} outside the dictionaries`);
-    if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {
-      throw bad(`device and channel names must be non-empty and free of NUL: ${JSON.stringify([device, channel])}`);
-    }
     const block = arrivedBlock(codec, seriesName(device, channel), edge.bytes.slice(edge.offsets[j], edge.offsets[j + 1]), `edge block ${j}`);
     if (block.values.length !== count) throw bad(`block ${j} holds ${block.values.length} points, not the ${count} its rows say`);
     blocks.push(block);

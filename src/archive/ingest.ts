@@ -18,10 +18,7 @@ export function sealBlock(state: ArchiveState, key: string, points: BlockPoints)
 
 /** Adds points from … to − 1 to a series' head and moves what it can seal into pending blocks; returns how many were late. */
 function addToHead(state: ArchiveState, head: SeriesHead, timestamps: Float64Array, values: Float64Array, from: number, to: number): number {
-  if (head.isEmpty && head.newest === -Infinity) {
-    const { device, channel } = splitSeriesKey(head.key);
-    state.registry.observe(device, channel);
-  }
+  observeNew(state, head);
   const late = head.add(timestamps, values, from, to, state.policy.lateness);
   if (head.canSeal(state.policy)) queueSeal(state, head);
   return late;
@@ -52,6 +49,14 @@ function sealSlice(state: ArchiveState): void {
   if (state.sealQueue.size > 0) {
     state.sealScheduled = true;
     setImmediate(() => sealSlice(state));
+  }
+}
+
+/** Registers a series in the registry the first time it gets points. */
+function observeNew(state: ArchiveState, head: SeriesHead): void {
+  if (head.isEmpty && head.newest === -Infinity) {
+    const { device, channel } = splitSeriesKey(head.key);
+    state.registry.observe(device, channel);
   }
 }
 
@@ -86,10 +91,7 @@ export function applyEdgeBlocks(state: ArchiveState, blocks: readonly ArrivedBlo
     const last = b.timestamps[n - 1];
     const fits = b.trusted && n <= blockPoints && Math.floor(first / blockWindow) === Math.floor(last / blockWindow);
     if (fits && head.isEmpty && first > head.newest) {
-      if (head.newest === -Infinity) {
-        const { device, channel } = splitSeriesKey(head.key);
-        state.registry.observe(device, channel);
-      }
+      observeNew(state, head);
       head.newest = last;
       pend(state, { key: head.key, block: b.bytes, summary: state.codec.summary(b.bytes), sequence: state.nextSequence++, late: false });
       state.stats.blocksStoredAsSent++;

@@ -1,5 +1,6 @@
 // A series is (device, channel). Its key joins the two with a NUL (neither may contain one); its hash
 // picks the partition bucket. The hash is part of the on-disk layout: it never changes.
+import { ArchiveError } from "./errors.js";
 
 /** @internal */
 export function seriesKey(device: string, channel: string): string {
@@ -34,7 +35,10 @@ let internedNames = 0;
 /** Past this many series the table starts over (names stay correct, only the reuse is lost). */
 const MAX_INTERNED = 1 << 21;
 
-/** @internal The series' name, the same object every time (a batch's names are new strings each time). */
+/**
+ * @internal The series' name, the same object every time (a batch's names are new strings each time).
+ * Names are checked once, when first seen: non-empty and free of NUL (the key's separator).
+ */
 export function seriesName(device: string, channel: string): SeriesName {
   let channels = interned.get(device);
   if (!channels) {
@@ -46,6 +50,9 @@ export function seriesName(device: string, channel: string): SeriesName {
   }
   let name = channels.get(channel);
   if (name === undefined) {
+    if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {
+      throw new ArchiveError("BAD_BATCH", `device and channel names must be non-empty and free of NUL: ${JSON.stringify([device, channel])}`);
+    }
     channels.set(channel, (name = new SeriesName(seriesKey(device, channel))));
     internedNames++;
   }

@@ -2,7 +2,7 @@
 // iotpipe's command line: `start` (server + simulated fleet: the main job), `serve`, `simulate`.
 import { parseArgs } from "node:util";
 import { hostname } from "node:os";
-import { Redis } from "ioredis";
+import { redisClient } from "../pipeline/redis-client.js";
 import { loadConfig, ConfigError, type Config } from "../config.js";
 import { StreamWorker } from "../workers/stream-worker.js";
 import { QueryResponder } from "../workers/remote-query.js";
@@ -113,8 +113,7 @@ async function main(): Promise<void> {
 
 async function runWorker(config: Config, name: string, write: (line: string) => void): Promise<void> {
   if (!config.redisUrl) throw new ConfigError("worker needs --redis URL (or IOTPIPE_REDIS_URL)");
-  const redis = new Redis(config.redisUrl);
-  redis.on("error", () => undefined);
+  const redis = redisClient(config.redisUrl);
   const worker = await StreamWorker.start({
     bus: new RedisStreamsBus(config.redisUrl),
     redis,

@@ -57,9 +57,6 @@ export function validate(
     }
   }
   if (kept === n) return { kept: cols, rejected };
-  const to = new Int32Array(n);
-  let next = 0;
-  for (let i = 0; i < n; i++) to[i] = keep[i] ? next++ : -1;
   const pick = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, make: (k: number) => T): T => {
     const out = make(kept);
     let j = 0;
@@ -75,8 +72,16 @@ export function validate(
       timestamps: pick(cols.timestamps, (k) => new Float64Array(k)),
       values: pick(cols.values, (k) => new Float64Array(k)),
       flags: pick(cols.flags, (k) => new Uint8Array(k)),
-      blocks: keptBlocks(cols.blocks, to),
+      blocks: cols.blocks && keptBlocks(cols.blocks, renumbering(keep)),
     },
     rejected,
   };
+}
+
+/** Each row's index among the kept rows, or −1 for a refused one. */
+function renumbering(keep: Uint8Array): Int32Array {
+  const to = new Int32Array(keep.length);
+  let next = 0;
+  for (let i = 0; i < keep.length; i++) to[i] = keep[i] ? next++ : -1;
+  return to;
 }

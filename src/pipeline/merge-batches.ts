@@ -41,7 +41,6 @@ export function mergeBatches(batches: readonly FlaggedColumns[]): FlaggedColumns
     out.flags.set(b.flags, at);
     at += rows;
   }
-  const blocks = concatBlocks(batches.map((b) => b.blocks), starts);
-  if (blocks) out.blocks = blocks;
+  if (batches.some((b) => b.blocks)) out.blocks = concatBlocks(batches.map((b) => b.blocks), starts);
   return out;
 }

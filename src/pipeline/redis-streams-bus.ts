@@ -1,7 +1,8 @@
 // The scale-out bus: one Redis stream per (region, partition, lane), one entry per batch (Arrow IPC
 // bytes in the field `arrow`), consumer groups with XACK, XAUTOCLAIM for a dead worker's entries.
 // Streams stay bounded without losing anything: acked entries are trimmed, and publishers wait for room.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { redisClient } from "./redis-client.js";
 import { ArrowBatchError, batchFromIPC, batchToIPC } from "./arrow-batch.js";
 import { blocksFromBytes, blocksToBytes } from "./edge-blocks.js";
 import { streamName, type Bus, type BusEntry, type Consumer, type StreamId } from "./bus.js";
@@ -59,15 +60,7 @@ export class RedisStreamsBus implements Bus {
     if (!(backoffMs[0] > 0 && backoffMs[1] >= backoffMs[0])) throw new RangeError(`backoffMs must be [first > 0, longest ≥ first], not [${backoffMs.join(", ")}]`);
     this.#maxBacklog = maxBacklog;
     this.#backoff = backoffMs;
-    this.#connect =
-      typeof redis === "string"
-        ? () => {
-            const client = new Redis(redis);
-            // Failures surface on the commands they hit; this only keeps ioredis from printing them.
-            client.on("error", () => {});
-            return client;
-          }
-        : redis;
+    this.#connect = typeof redis === "string" ? () => redisClient(redis) : redis;
     this.#client = this.#connect();
     // Loaded first on the command connection, so no EVALSHA on it meets NOSCRIPT and falls back to
     // EVAL later than commands sent after it (which would reorder two publishes to one stream).

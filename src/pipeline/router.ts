@@ -63,18 +63,19 @@ export function route(cols: FlaggedColumns, partitions: number, region: string, 
     } as FlaggedColumns,
   }));
   const fill = new Uint32Array(streams.length);
-  const position = new Int32Array(n);
+  // Where each row lands in its part: only needed to carry edge blocks along.
+  const position = cols.blocks ? new Int32Array(n) : undefined;
   for (let i = 0; i < n; i++) {
     const id = target[i];
     const b = out[id].batch;
     const j = fill[id]++;
-    position[i] = j;
+    if (position) position[i] = j;
     b.device[j] = localDevice[cols.device[i]];
     b.channel[j] = cols.channel[i];
     b.timestamps[j] = cols.timestamps[i];
     b.values[j] = cols.values[i];
     b.flags[j] = cols.flags[i];
   }
-  if (cols.blocks) out.forEach((o, id) => (o.batch.blocks = keptBlocks(cols.blocks, position, target, id)));
+  if (position) out.forEach((o, id) => (o.batch.blocks = keptBlocks(cols.blocks, position, target, id)));
   return out;
 }

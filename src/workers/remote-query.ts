@@ -5,7 +5,8 @@
 // names in the answer's warnings the partitions that no worker answered.
 import { randomUUID } from "node:crypto";
 import { deserialize, serialize } from "node:v8";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { redisClient } from "../pipeline/redis-client.js";
 import { finishQuery, type QueryPart } from "../query/finish.js";
 import { normalizeQuery, type Query, type QueryResult } from "../query/query.js";
 import { leaseHolders } from "./leases.js";
@@ -31,13 +32,6 @@ interface QueryReply {
 
 const requestChannel = (region: string) => `iotpipe:${region}:queries`;
 
-function connect(url: string): Redis {
-  const client = new Redis(url);
-  // Failures surface on the commands they hit; this only keeps ioredis from printing them.
-  client.on("error", () => {});
-  return client;
-}
-
 /** The worker side: answers every query request with the parts of the partitions it owns. */
 export class QueryResponder {
   readonly #sub: Redis;
@@ -49,8 +43,8 @@ export class QueryResponder {
   }
 
   static async start(url: string, region: string, partsOf: (query: Query, dryRun: boolean) => Promise<PartitionPart[]>): Promise<QueryResponder> {
-    const sub = connect(url);
-    const pub = connect(url);
+    const sub = redisClient(url);
+    const pub = redisClient(url);
     sub.on("messageBuffer", (_channel: Buffer, message: Buffer) => {
       let request: QueryRequest;
       try {
@@ -99,7 +93,7 @@ export class RemoteQuery {
   }
 
   static async start(url: string, region: string, partitions: number, timeoutMs = 10_000): Promise<RemoteQuery> {
-    const remote = new RemoteQuery(connect(url), connect(url), region, partitions, timeoutMs);
+    const remote = new RemoteQuery(redisClient(url), redisClient(url), region, partitions, timeoutMs);
     await remote.#sub.subscribe(remote.#replyTo);
     return remote;
   }
