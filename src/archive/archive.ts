@@ -131,9 +131,9 @@ export class Archive {
     const { blocks, loose } = separateEdgeBlocks(state.codec, isArrowBatch(batch) ? columnsFromArrow(batch) : batch);
     const split = splitBySeries(loose);
     if (split.series.length === 0 && blocks.length === 0) return { points: 0, late: 0 };
-    const record = encodeWalRecord(state.codec, split, blocks);
-    if (record.length > MAX_WAL_RECORD) {
-      throw new ArchiveError("BAD_BATCH", `batch encodes to ${record.length} bytes, over the ${MAX_WAL_RECORD}-byte limit: split it`);
+    const record = encodeWalRecord(state.codec, split, blocks, state.wal.names);
+    if (record.payload.length > MAX_WAL_RECORD) {
+      throw new ArchiveError("BAD_BATCH", `batch encodes to ${record.payload.length} bytes, over the ${MAX_WAL_RECORD}-byte limit: split it`);
     }
     const durable = state.wal.append(record);
     const fromBlocks = applyEdgeBlocks(state, blocks);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { loadManifest, saveManifest, type Manifest } from "./manifest.js";
 import { listWal, replayWal, WalWriter } from "./wal.js";
 import { decodeWalRecord } from "./wal-record.js";
+import type { SeriesName } from "./series-key.js";
 import { applyEdgeBlocks, applyRuns } from "./ingest.js";
 import { checkpoint } from "./checkpoint.js";
 import type { ArchiveState } from "./state.js";
@@ -65,9 +66,10 @@ export async function replay(state: ArchiveState): Promise<void> {
   let records = 0;
   for (const sequence of sequences) {
     const file = join(state.walDir, String(sequence));
+    const names: SeriesName[] = [];
     const result = await replayWal(state.walDir, sequence, (payload) => {
       try {
-        const { runs, edge } = decodeWalRecord(state.codec, payload, file);
+        const { runs, edge } = decodeWalRecord(state.codec, payload, file, names);
         applyEdgeBlocks(state, edge);
         applyRuns(state, runs);
         records++;

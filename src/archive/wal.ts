@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { ArchiveError, ioError } from "./errors.js";
 import { syncDirectory } from "./atomic-file.js";
+import { WalDictionary } from "./wal-dictionary.js";
+import type { WalRecord } from "./wal-record.js";
 
 const RECORD_HEADER = 8;
 /** Larger records are refused: a corrupt length field must not make replay allocate gigabytes. */
@@ -44,6 +46,8 @@ interface Pending {
 export class WalWriter {
   readonly sequence: number;
   readonly file: string;
+  /** The series this file's records have defined (wal-record.ts numbers series by them). */
+  readonly names = new WalDictionary();
   #handle: FileHandle;
   /** Bytes of the file holding whole records (written, not all synced yet). */
   #size: number;
@@ -81,8 +85,8 @@ export class WalWriter {
     return this.#size;
   }
 
-  /** Appends one record; resolves once it is on disk. */
-  append(payload: Uint8Array): Promise<void> {
+  /** Appends one record (encoded against `names`); resolves once it is on disk. */
+  append({ payload, defines }: WalRecord): Promise<void> {
     if (this.#broken) return Promise.reject(this.#broken);
     if (payload.length > MAX_WAL_RECORD) {
       return Promise.reject(new ArchiveError("BAD_BATCH", `batch of ${payload.length} bytes exceeds the WAL record limit ${MAX_WAL_RECORD}`));
@@ -99,6 +103,7 @@ export class WalWriter {
       this.#cutBackTo(this.#size, failure);
       return Promise.reject(failure);
     }
+    this.names.define(defines, this.#size);
     this.#size += record.length;
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ resolve, reject });
@@ -133,6 +138,7 @@ export class WalWriter {
     try {
       ftruncateSync(this.#handle.fd, size);
       this.#size = size;
+      this.names.cutBack(size);
     } catch {
       this.#broken = failure;
     }

@@ -1,41 +1,15 @@
 // Unsigned LEB128 varints and zigzag as binary frames use them: writers that append into a buffer the
-// caller owns, and a cursor that reads with bounds checked and turns every malformed byte into a
-// FrameError. JS numbers are exact to 2^53, so values past that take the BigInt path.
+// caller owns (the plain ones are shared with the WAL: codec/varint.ts), and a cursor that reads with
+// bounds checked and turns every malformed byte into a FrameError. JS numbers are exact to 2^53, so
+// values past that take the BigInt path.
 import { FrameError } from "./errors.js";
+
+export { putVarint, varintSize } from "../../codec/varint.js";
 
 /** @internal 2^53 − 1: the largest varint read as a number. */
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** @internal A u64 varint is at most 10 bytes. */
 export const MAX_VARINT_BYTES = 10;
-
-/** @internal Bytes the varint of `v` (0 ≤ v ≤ 2^53 − 1, integral) takes. */
-export function varintSize(v: number): number {
-  if (v < 0x80) return 1;
-  if (v < 0x4000) return 2;
-  if (v < 0x200000) return 3;
-  if (v < 0x10000000) return 4;
-  let n = 4;
-  v = Math.floor(v / 0x10000000);
-  while (v > 0) {
-    n++;
-    v = Math.floor(v / 128);
-  }
-  return n;
-}
-
-/** @internal Writes the varint of `v` (0 ≤ v ≤ 2^53 − 1, integral) at `at`; returns the new end. */
-export function putVarint(buf: Uint8Array, at: number, v: number): number {
-  while (v > 0x7fffffff) {
-    buf[at++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  while (v > 0x7f) {
-    buf[at++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[at++] = v;
-  return at;
-}
 
 /** @internal Writes the varint of a u64 held in a BigInt; returns the new end. */
 export function putVarintBig(buf: Uint8Array, at: number, v: bigint): number {
