@@ -17,6 +17,9 @@ export class SeriesName {
   /** The head this series has in the archive that last used it (see ArchiveState.headOf). */
   head: unknown;
   headOwner: unknown;
+  /** The series' number in the WAL file that last numbered it (see WalDictionary.idOf). */
+  walId = 0;
+  walOwner: unknown;
 
   constructor(key: string) {
     this.key = key;
@@ -32,6 +35,8 @@ const encoder = new TextEncoder();
 /** Names handed out so far, by device then channel. */
 const interned = new Map<string, Map<string, SeriesName>>();
 let internedNames = 0;
+let lastDevice: string | undefined;
+let lastChannels: Map<string, SeriesName> | undefined;
 /** Past this many series the table starts over (names stay correct, only the reuse is lost). */
 const MAX_INTERNED = 1 << 21;
 
@@ -40,7 +45,8 @@ const MAX_INTERNED = 1 << 21;
  * Names are checked once, when first seen: non-empty and free of NUL (the key's separator).
  */
 export function seriesName(device: string, channel: string): SeriesName {
-  let channels = interned.get(device);
+  // A batch's runs come device by device: one lookup of the device for all its channels.
+  let channels = device === lastDevice ? lastChannels : interned.get(device);
   if (!channels) {
     if (internedNames >= MAX_INTERNED) {
       interned.clear();
@@ -48,6 +54,8 @@ export function seriesName(device: string, channel: string): SeriesName {
     }
     interned.set(device, (channels = new Map()));
   }
+  lastDevice = device;
+  lastChannels = channels;
   let name = channels.get(channel);
   if (name === undefined) {
     if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {

@@ -13,7 +13,13 @@ export class WalDictionary {
 
   /** The series' number in this file, if a written record defined it. */
   idOf(name: SeriesName): number | undefined {
-    return this.#ids.get(name);
+    if (name.walOwner === this) return name.walId;
+    const id = this.#ids.get(name);
+    if (id !== undefined) {
+      name.walId = id;
+      name.walOwner = this;
+    }
+    return id;
   }
 
   /** Names defined so far: the next name gets this number. */
@@ -24,6 +30,8 @@ export class WalDictionary {
   /** Records the names a record written at byte `at` defines, numbered in order from `size`. */
   define(names: readonly SeriesName[], at: number): void {
     for (const name of names) {
+      name.walId = this.#names.length;
+      name.walOwner = this;
       this.#ids.set(name, this.#names.length);
       this.#names.push(name);
       this.#definedAt.push(at);
@@ -34,7 +42,9 @@ export class WalDictionary {
   cutBack(size: number): void {
     while (this.#definedAt.length > 0 && this.#definedAt[this.#definedAt.length - 1] >= size) {
       this.#definedAt.pop();
-      this.#ids.delete(this.#names.pop()!);
+      const name = this.#names.pop()!;
+      this.#ids.delete(name);
+      if (name.walOwner === this) name.walOwner = undefined;
     }
   }
 }
