@@ -37,10 +37,8 @@ function counters(m: ServerMetrics): IntakeCounters {
   return {
     frame: (format) => m.frames.inc(1, format),
     badFrame: (code) => m.badFrames.inc(1, code),
-    accepted: (n, devices) => {
-      m.readings.inc(n);
-      for (const d of devices) m.devices.add(d);
-    },
+    accepted: (n) => m.readings.inc(n),
+    newDevice: () => m.devicesSeen++,
     rejected: (reason) => m.rejected.inc(1, reason),
     ackLatency: (ms) => m.ackLatency.observe(ms),
   };

@@ -12,7 +12,7 @@ export function startStatusLine(running: Running, write: (line: string) => void,
     last = now;
     const lag = await running.backlog();
     write(
-      `readings/s ${Math.round(rate).toLocaleString("en-US").padStart(9)} | devices ${running.metrics.devices.size} | ` +
+      `readings/s ${Math.round(rate).toLocaleString("en-US").padStart(9)} | devices ${running.metrics.devicesSeen} | ` +
         `connections ${running.metrics.openConnections} | lag ${lag} batches | rejected ${running.metrics.rejected.total()} | ` +
         `ack p99 ${running.metrics.ackLatency.windowQuantile(0.99).toFixed(1)} ms${extra()}`,
     );

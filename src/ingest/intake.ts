@@ -33,7 +33,9 @@ export interface IntakeResult {
 export interface IntakeCounters {
   frame(format: string): void;
   badFrame(code: string): void;
-  accepted(n: number, devices: readonly string[]): void;
+  accepted(n: number): void;
+  /** A device sent its first frame (since the server started). */
+  newDevice(): void;
   rejected(reason: string): void;
   ackLatency(ms: number): void;
 }
@@ -112,7 +114,7 @@ export class Intake {
     const kept = checked.kept;
     if (kept.timestamps.length > 0) {
       await this.#publish(kept);
-      this.#counters.accepted(kept.timestamps.length, kept.devices);
+      this.#counters.accepted(kept.timestamps.length);
     }
     this.#counters.ackLatency(performance.now() - started);
     rejected.sort((a, b) => a.index - b.index);
@@ -172,12 +174,17 @@ export class Intake {
     for (let i = 0; i < rows.length; i++) counts[rows[i]]++;
     const over = new Set<string>();
     const rate = this.#config.limits.perDeviceRate;
-    devices.forEach((d, i) => {
-      if (counts[i] === 0) return;
+    const now = performance.now();
+    for (let i = 0; i < devices.length; i++) {
+      if (counts[i] === 0) continue;
+      const d = devices[i];
       let bucket = this.#rates.get(d);
-      if (!bucket) this.#rates.set(d, (bucket = new TokenBucket(rate)));
-      if (!bucket.take(counts[i])) over.add(d);
-    });
+      if (!bucket) {
+        this.#rates.set(d, (bucket = new TokenBucket(rate, rate, now)));
+        this.#counters.newDevice();
+      }
+      if (!bucket.take(counts[i], now)) over.add(d);
+    }
     return over;
   }
 }

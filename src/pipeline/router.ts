@@ -8,6 +8,8 @@ import { LANES, type StreamId } from "./bus.js";
 import { keptBlocks } from "./edge-blocks.js";
 
 const CRITICAL = LANES.indexOf("critical");
+/** Per (partition, lane): its stream's number in the batch being routed, −1 for none (a table, not a map lookup per reading). */
+let streamIndex = new Int32Array(0);
 
 /** The partition of a device: FNV-1a of its id modulo the partition count (part of the layout). */
 export function partitionOf(device: string, partitions: number): number {
@@ -23,8 +25,9 @@ export function route(cols: FlaggedColumns, partitions: number, region: string, 
   const n = cols.timestamps.length;
   const devicePartition = cols.devices.map((d) => partitionOf(d, partitions));
   const deviceLane = cols.devices.map((d) => LANES.indexOf(registry.get(d)?.tier ?? "standard"));
-  // Stream index per (partition, lane), numbered in order of first use.
-  const streamIndex = new Map<number, number>();
+  // Streams numbered in order of first use; streamIndex is all −1 again when route returns.
+  if (streamIndex.length < partitions * LANES.length) streamIndex = new Int32Array(partitions * LANES.length).fill(-1);
+  const keys: number[] = [];
   const target = new Uint32Array(n);
   const streams: StreamId[] = [];
   const counts: number[] = [];
@@ -32,14 +35,16 @@ export function route(cols: FlaggedColumns, partitions: number, region: string, 
     const d = cols.device[i];
     const lane = cols.flags[i] & FLAG_CRITICAL ? CRITICAL : deviceLane[d];
     const key = devicePartition[d] * LANES.length + lane;
-    let id = streamIndex.get(key);
-    if (id === undefined) {
-      streamIndex.set(key, (id = streams.push({ region, partition: devicePartition[d], lane: LANES[lane] }) - 1));
+    let id = streamIndex[key];
+    if (id < 0) {
+      id = streamIndex[key] = streams.push({ region, partition: devicePartition[d], lane: LANES[lane] }) - 1;
+      keys.push(key);
       counts.push(0);
     }
     target[i] = id;
     counts[id]++;
   }
+  for (const key of keys) streamIndex[key] = -1;
   if (streams.length === 1) return [{ stream: streams[0], batch: cols }];
   // Per partition, its devices in frame order; a device's index in its partition's dictionary.
   const partitionDevices = new Map<number, string[]>();

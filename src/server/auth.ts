@@ -48,16 +48,15 @@ export class TokenBucket {
   readonly #rate: number;
   readonly #burst: number;
 
-  constructor(rate: number, burst = rate) {
+  constructor(rate: number, burst = rate, now = performance.now()) {
     this.#rate = rate;
     this.#burst = burst;
     this.#tokens = burst;
-    this.#at = performance.now();
+    this.#at = now;
   }
 
-  /** Takes `n` tokens if there are enough. */
-  take(n = 1): boolean {
-    const now = performance.now();
+  /** Takes `n` tokens if there are enough; `now` (performance.now()) may be read once for many buckets. */
+  take(n = 1, now = performance.now()): boolean {
     this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) / 1000) * this.#rate);
     this.#at = now;
     if (this.#tokens < n) return false;

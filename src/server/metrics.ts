@@ -107,13 +107,14 @@ export class ServerMetrics {
   readonly ackLatency = new LatencyHistogram("iotpipe_ack_latency_seconds");
   openConnections = 0;
   inFlightBytes = 0;
-  devices = new Set<string>();
+  /** Devices that have sent a frame. */
+  devicesSeen = 0;
 
   render(extra: Record<string, number> = {}): string {
     const gauges = {
       iotpipe_open_connections: this.openConnections,
       iotpipe_in_flight_bytes: this.inFlightBytes,
-      iotpipe_devices_seen: this.devices.size,
+      iotpipe_devices_seen: this.devicesSeen,
       ...extra,
     };
     return [

@@ -9,7 +9,7 @@ import { loadConfig } from "../../src/config.js";
 import { createCodec } from "../../src/codec/index.js";
 import { OPEN } from "../../src/server/auth.js";
 
-const counters: IntakeCounters = { frame() {}, badFrame() {}, accepted() {}, rejected() {}, ackLatency() {} };
+const counters: IntakeCounters = { frame() {}, badFrame() {}, accepted() {}, newDevice() {}, rejected() {}, ackLatency() {} };
 const NOW = Date.now() * 1000;
 
 describe("intake", () => {
