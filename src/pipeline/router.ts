@@ -16,6 +16,19 @@ export function partitionOf(device: string, partitions: number): number {
   return seriesHash(device) % partitions;
 }
 
+/** Devices' partition × lanes + tier lane, per registry and partition count: a hash and a registry lookup per device once, not per frame. */
+const places = new WeakMap<DeviceRegistry, Map<number, Map<string, number>>>();
+/** Past this many devices a table starts over. */
+const MAX_PLACES = 1 << 20;
+
+function placesOf(registry: DeviceRegistry, partitions: number): Map<string, number> {
+  let byCount = places.get(registry);
+  if (!byCount) places.set(registry, (byCount = new Map()));
+  let known = byCount.get(partitions);
+  if (!known) byCount.set(partitions, (known = new Map()));
+  return known;
+}
+
 /**
  * Splits `cols` into batches by (partition, lane). Each partition's batches get a device dictionary of
  * their own devices only: a gateway frame names a thousand devices, and every partition would
@@ -23,8 +36,20 @@ export function partitionOf(device: string, partitions: number): number {
  */
 export function route(cols: FlaggedColumns, partitions: number, region: string, registry: DeviceRegistry): { stream: StreamId; batch: FlaggedColumns }[] {
   const n = cols.timestamps.length;
-  const devicePartition = cols.devices.map((d) => partitionOf(d, partitions));
-  const deviceLane = cols.devices.map((d) => LANES.indexOf(registry.get(d)?.tier ?? "standard"));
+  const known = placesOf(registry, partitions);
+  const devicePartition = new Uint32Array(cols.devices.length);
+  const deviceLane = new Uint8Array(cols.devices.length);
+  for (let i = 0; i < cols.devices.length; i++) {
+    const d = cols.devices[i];
+    let place = known.get(d);
+    if (place === undefined) {
+      if (known.size >= MAX_PLACES) known.clear();
+      place = partitionOf(d, partitions) * LANES.length + LANES.indexOf(registry.get(d)?.tier ?? "standard");
+      known.set(d, place);
+    }
+    devicePartition[i] = Math.floor(place / LANES.length);
+    deviceLane[i] = place % LANES.length;
+  }
   // Streams numbered in order of first use; streamIndex is all −1 again when route returns.
   if (streamIndex.length < partitions * LANES.length) streamIndex = new Int32Array(partitions * LANES.length).fill(-1);
   const keys: number[] = [];
