@@ -1,6 +1,7 @@
 // Owns the module's linear-memory layout: fixed tables, then per-call regions sized for the largest
 // block seen so far. Regions are laid out again (contents lost) only when a call needs more room, so
 // callers size the workspace before they write into it.
+import { growTo } from "../memory/grow";
 
 /** Largest block, in points, the codec accepts. Bounds every allocation a header field can drive. */
 export const MAX_POINTS: i32 = 1 << 20;
@@ -54,14 +55,6 @@ function initTables(): void {
   for (let e = 0; e < 32; e++) {
     store<f64>(pow10 + (<usize>e << 3), p);
     p *= 10;
-  }
-}
-
-function growTo(end: usize): void {
-  const have = <usize>memory.size() << 16;
-  if (end > have) {
-    const pages = <i32>((end - have + 0xffff) >>> 16);
-    if (memory.grow(pages) < 0) unreachable();
   }
 }
 

@@ -1,6 +1,7 @@
 // Loads the compiled codec module without touching the file system, so the same code runs in Node,
 // browsers and workers. Compile once with compileCodecModule() and hand the Module to each worker.
 import { codecWasmBase64 } from "../../wasm-build/codec-wasm.js";
+import { wasmBytes } from "../wasm/base64.js";
 
 /** @internal The module's exports (assembly/codec/index.ts). */
 export interface CodecExports {
@@ -19,18 +20,11 @@ export interface CodecExports {
   MAX_POINTS: WebAssembly.Global;
 }
 
-function wasmBytes(): Uint8Array {
-  const text = atob(codecWasmBase64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
 let compiled: Promise<WebAssembly.Module> | undefined;
 
 /** Compiles the codec's WebAssembly module (once per realm); share the result with workers. */
 export function compileCodecModule(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(wasmBytes() as BufferSource);
+  compiled ??= WebAssembly.compile(wasmBytes(codecWasmBase64) as BufferSource);
   return compiled;
 }
 
