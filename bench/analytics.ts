@@ -1,0 +1,79 @@
+// The analytics bench: readings per second through the anomaly kernel on the batch path (host copies
+// included), one core, on real NAB series laid out the way a worker sees them, and the state it keeps
+// per series. `npm run bench:analytics -- [--json] [--quick]`; one JSON object per line with --json.
+import { availableParallelism, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { NoveltyDetector } from "../src/analytics/novelty-detector.js";
+import { readNabCorpus } from "../src/eval/nab/corpus.js";
+import { FULL_TIMING, QUICK_TIMING, secondsPerPass } from "./timing.js";
+
+const BATCH = 8192;
+const { values: args } = parseArgs({ options: { json: { type: "boolean", default: false }, quick: { type: "boolean", default: false } } });
+const plan = args.quick ? QUICK_TIMING : FULL_TIMING;
+const emit = (row: Record<string, unknown>) =>
+  console.log(args.json ? JSON.stringify({ ...row, cores: availableParallelism() }) : Object.values(row).join("  "));
+
+const corpus = readNabCorpus(fileURLToPath(new URL("../../shared/data/nab/", import.meta.url)));
+const readings = corpus.reduce((n, s) => n + s.values.length, 0);
+emit({ run: "analytics", series: corpus.length, readings, batch: BATCH, quick: args.quick, loadAverage: loadavg()[0] });
+
+/** Readings of `copies` × the corpus, each copy a different set of series, cut into batches in the order given by `order`. */
+function layout(copies: number, interleave: boolean): { slots: Int32Array; ts: Float64Array; values: Float64Array } {
+  const n = readings * copies;
+  const slots = new Int32Array(n);
+  const ts = new Float64Array(n);
+  const values = new Float64Array(n);
+  const cursor = new Int32Array(corpus.length * copies);
+  let k = 0;
+  if (!interleave) {
+    for (let c = 0; c < copies; c++) {
+      corpus.forEach((s, i) => {
+        for (let j = 0; j < s.values.length; j++, k++) {
+          slots[k] = c * corpus.length + i;
+          ts[k] = s.timestamps[j] * 1000;
+          values[k] = s.values[j];
+        }
+      });
+    }
+    return { slots, ts, values };
+  }
+  // Round robin over every series, as a worker's batch mixes many devices' readings of the same seconds.
+  while (k < n) {
+    for (let slot = 0; slot < cursor.length; slot++) {
+      const s = corpus[slot % corpus.length];
+      const j = cursor[slot];
+      if (j >= s.values.length) continue;
+      slots[k] = slot;
+      ts[k] = s.timestamps[j] * 1000;
+      values[k] = s.values[j] + slot;
+      cursor[slot]++;
+      k++;
+    }
+  }
+  return { slots, ts, values };
+}
+
+async function measure(name: string, copies: number, interleave: boolean): Promise<void> {
+  const data = layout(copies, interleave);
+  const out = new Float64Array(BATCH);
+  let detector = await NoveltyDetector.create({ learnReadings: 750, suppressReadings: 50 });
+  const pass = () => {
+    for (let at = 0; at < data.values.length; at += BATCH) {
+      const end = Math.min(at + BATCH, data.values.length);
+      detector.score(data.slots.subarray(at, end), data.ts.subarray(at, end), data.values.subarray(at, end), out);
+    }
+  };
+  // Every pass starts the series afresh: the same readings again would be scored against themselves.
+  const seconds = secondsPerPass(() => {
+    detector.reset(0, detector.series);
+    pass();
+  }, plan);
+  emit({ figure: "novelty kernel throughput", scenario: name, series: corpus.length * copies, value: Math.round(data.values.length / seconds), unit: "readings/s" });
+  emit({ figure: "state per series", scenario: name, value: detector.stateBytes, unit: "bytes" });
+  detector = undefined as never;
+}
+
+await measure("series after series (NAB order)", 1, false);
+await measure(`${corpus.length * 20} series interleaved`, 20, true);
+if (!args.quick) await measure(`${corpus.length * 400} series interleaved`, 400, true);
