@@ -13,12 +13,15 @@ import { Fleet, DEFAULT_FLEET } from "../sim/fleet.js";
 import { NO_CHAOS } from "../sim/chaos.js";
 import { partitionOf } from "../pipeline/router.js";
 import { startStatusLine } from "./status-line.js";
+import { runNab } from "../eval/nab/run.js";
+import { NabDataError } from "../eval/nab/corpus.js";
 
 const USAGE = `usage: iotpipe <command> [options]
   start      serve and run a simulated fleet against it (the embedded default)
   serve      run the ingest server, workers and archive (with --redis URL: ingest only, publishing to Redis)
   worker     archive partitions from Redis Streams (--redis URL), sharing them with other workers
   simulate   run a simulated fleet against a server (--url ws://127.0.0.1:8080/v1/ingest)
+  nab        run the anomaly detector over a NAB corpus and score it: nab <dataDir> --out <resultsDir> [--json]
 options: --config FILE  --port N  --data DIR  --redis URL  --name NAME  --devices N  --per-connection N
          --rate HZ  --format binary|json  --seed N  --no-chaos`;
 
@@ -38,14 +41,17 @@ async function main(): Promise<void> {
       redis: { type: "string" },
       name: { type: "string" },
       "no-chaos": { type: "boolean" },
+      out: { type: "string" },
+      json: { type: "boolean" },
       help: { type: "boolean" },
     },
   });
   const command = positionals[0];
-  if (values.help || !["start", "serve", "simulate", "worker"].includes(command)) {
+  if (values.help || !["start", "serve", "simulate", "worker", "nab"].includes(command)) {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
+  if (command === "nab") return nab(positionals[1], values.out, values.json === true);
   const fleetOptions = {
     ...DEFAULT_FLEET,
     devices: Number(values.devices ?? DEFAULT_FLEET.devices),
@@ -111,6 +117,24 @@ async function main(): Promise<void> {
   process.once("SIGTERM", shutdown);
 }
 
+async function nab(dataDir: string | undefined, outDir: string | undefined, json: boolean): Promise<void> {
+  if (!dataDir || !outDir) {
+    console.error("usage: iotpipe nab <dataDir> --out <resultsDir> [--json]");
+    process.exit(2);
+  }
+  const report = await runNab(dataDir, outDir);
+  if (json) {
+    console.log(JSON.stringify(report));
+    return;
+  }
+  console.log(`iotpipe on ${report.files} series (${report.rows} rows); results in ${report.outDir}`);
+  for (const r of report.results) {
+    console.log(
+      `${r.profile.padEnd(20)} ${r.normalized.toFixed(2).padStart(6)}   threshold ${r.threshold.toFixed(4)}, ${r.detectedWindows}/${r.windows} windows, ${r.falsePositiveRows} false-positive rows`,
+    );
+  }
+}
+
 async function runWorker(config: Config, name: string, write: (line: string) => void): Promise<void> {
   if (!config.redisUrl) throw new ConfigError("worker needs --redis URL (or IOTPIPE_REDIS_URL)");
   const redis = redisClient(config.redisUrl);
@@ -141,6 +165,8 @@ async function runWorker(config: Config, name: string, write: (line: string) => 
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? `configuration: ${err.message}` : err);
+  if (err instanceof ConfigError) console.error(`configuration: ${err.message}`);
+  else if (err instanceof NabDataError) console.error(`nab: ${err.message}`);
+  else console.error(err);
   process.exit(1);
 });
