@@ -1,10 +1,10 @@
-// The analytics bench: readings per second through the anomaly kernel on the batch path (host copies
-// included), one core, on real NAB series laid out the way a worker sees them, and the state it keeps
-// per series. `npm run bench:analytics -- [--json] [--quick]`; one JSON object per line with --json.
+// The analytics bench: readings per second through the anomaly and health kernels on the batch path
+// (host copies included), one core, on real NAB series laid out the way a worker sees them, and the
+// state they keep per series. `npm run bench:analytics -- [--json] [--quick]`; JSON lines with --json.
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { NoveltyDetector } from "../src/analytics/novelty-detector.js";
+import { AnalyticsKernels } from "../src/analytics/kernels.js";
 import { readNabCorpus } from "../src/eval/nab/corpus.js";
 import { FULL_TIMING, QUICK_TIMING, secondsPerPass } from "./timing.js";
 
@@ -56,22 +56,23 @@ function layout(copies: number, interleave: boolean): { slots: Int32Array; ts: F
 
 async function measure(name: string, copies: number, interleave: boolean): Promise<void> {
   const data = layout(copies, interleave);
-  const out = new Float64Array(BATCH);
-  let detector = await NoveltyDetector.create({ learnReadings: 750, suppressReadings: 50 });
-  const pass = () => {
-    for (let at = 0; at < data.values.length; at += BATCH) {
-      const end = Math.min(at + BATCH, data.values.length);
-      detector.score(data.slots.subarray(at, end), data.ts.subarray(at, end), data.values.subarray(at, end), out);
-    }
-  };
-  // Every pass starts the series afresh: the same readings again would be scored against themselves.
-  const seconds = secondsPerPass(() => {
-    detector.reset(0, detector.series);
-    pass();
-  }, plan);
-  emit({ figure: "novelty kernel throughput", scenario: name, series: corpus.length * copies, value: Math.round(data.values.length / seconds), unit: "readings/s" });
-  emit({ figure: "state per series", scenario: name, value: detector.stateBytes, unit: "bytes" });
-  detector = undefined as never;
+  const scores = new Float64Array(BATCH);
+  const findings = new Uint32Array(BATCH);
+  const arrival = data.ts.map((t) => t + 20e3);
+  const kernels = await AnalyticsKernels.create({ learnReadings: 750, suppressReadings: 50 });
+  const passes: Array<[string, (at: number, end: number) => void]> = [
+    ["anomaly kernel throughput", (at, end) => kernels.score(data.slots.subarray(at, end), data.ts.subarray(at, end), data.values.subarray(at, end), scores)],
+    ["health kernel throughput", (at, end) => kernels.judge(data.slots.subarray(at, end), data.ts.subarray(at, end), arrival.subarray(at, end), data.values.subarray(at, end), undefined, findings)],
+  ];
+  for (const [figure, batch] of passes) {
+    // Every pass starts the series afresh: the same readings again would be judged against themselves.
+    const seconds = secondsPerPass(() => {
+      kernels.reset(0, kernels.series);
+      for (let at = 0; at < data.values.length; at += BATCH) batch(at, Math.min(at + BATCH, data.values.length));
+    }, plan);
+    emit({ figure, scenario: name, series: corpus.length * copies, value: Math.round(data.values.length / seconds), unit: "readings/s" });
+  }
+  emit({ figure: "state per series (anomaly + health)", scenario: name, value: kernels.stateBytes, unit: "bytes" });
 }
 
 await measure("series after series (NAB order)", 1, false);

@@ -8,13 +8,21 @@ export interface AnalyticsExports {
   memory: WebAssembly.Memory;
   ensure(points: number, series: number): number;
   configureNovelty(learnReadings: number, suppressReadings: number): void;
+  configureHealth(learnReadings: number, skewToleranceUs: number): void;
   scoreBatch(n: number): number;
+  judgeBatch(n: number): number;
+  sweepBatch(now: number): number;
+  describe(slot: number, lo: number, hi: number, driftTolerance: number, counter: number): number;
   resetSeries(first: number, count: number): number;
   seriesPtr(): number;
   timestampsPtr(): number;
+  arrivalsPtr(): number;
   valuesPtr(): number;
+  referencesPtr(): number;
   scoresPtr(): number;
+  findingsPtr(): number;
   STATE_BYTES: WebAssembly.Global;
+  HEALTH_STATE_BYTES: WebAssembly.Global;
   MAX_BATCH: WebAssembly.Global;
   MAX_SERIES: WebAssembly.Global;
 }

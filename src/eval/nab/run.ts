@@ -3,7 +3,7 @@
 // profile over the whole corpus.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
-import { NoveltyDetector } from "../../analytics/novelty-detector.js";
+import { AnalyticsKernels } from "../../analytics/kernels.js";
 import { readNabCorpus, type NabSeries } from "./corpus.js";
 import { NAB_PROFILES, probationaryLength, scoreCorpus, type NabResult } from "./score.js";
 
@@ -23,7 +23,7 @@ export interface NabReport {
 export async function scoreSeries(series: NabSeries, module?: WebAssembly.Module): Promise<Float64Array> {
   const n = series.values.length;
   const learnReadings = probationaryLength(n);
-  const detector = await NoveltyDetector.create({ learnReadings, suppressReadings: Math.floor(learnReadings / 15), module });
+  const detector = await AnalyticsKernels.create({ learnReadings, suppressReadings: Math.floor(learnReadings / 15), module });
   const ts = new Float64Array(n);
   for (let i = 0; i < n; i++) ts[i] = series.timestamps[i] * 1000;
   return detector.score(new Int32Array(n), ts, series.values);

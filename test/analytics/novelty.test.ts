@@ -3,7 +3,7 @@
 import { describe, it, expect } from "vitest";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
-import { NoveltyDetector, AnalyticsError } from "../../src/analytics/novelty-detector.js";
+import { AnalyticsKernels, AnalyticsError } from "../../src/analytics/kernels.js";
 import { parseNabCsv } from "../../src/eval/nab/corpus.js";
 import { SHARED_DATA } from "../support/datasets.js";
 
@@ -22,13 +22,13 @@ function sine(n: number, spikeAt = -1): { ts: Float64Array; values: Float64Array
 }
 
 describe("the novelty detector", () => {
-  it("holds 256 bytes of state per series", async () => {
-    const d = await NoveltyDetector.create({ learnReadings: 100, suppressReadings: 10 });
-    expect(d.stateBytes).toBe(256);
+  it("holds 384 bytes of state per series: 256 for the anomaly score, 128 for health", async () => {
+    const d = await AnalyticsKernels.create({ learnReadings: 100, suppressReadings: 10 });
+    expect(d.stateBytes).toBe(384);
   });
 
   it("scores a spike after the learning period above every other reading, then stays quiet for the suppression period", async () => {
-    const d = await NoveltyDetector.create({ learnReadings: 300, suppressReadings: 50 });
+    const d = await AnalyticsKernels.create({ learnReadings: 300, suppressReadings: 50 });
     const { ts, values } = sine(1000, 700);
     const scores = d.score(new Int32Array(1000), ts, values);
     expect(scores[700]).toBeGreaterThan(0.99);
@@ -40,8 +40,8 @@ describe("the novelty detector", () => {
   it("gives every reading the same score whether the stream comes one reading at a time or in one batch", async () => {
     const { ts, values } = nab("realKnownCause/nyc_taxi.csv");
     const options = { learnReadings: 750, suppressReadings: 50 };
-    const whole = (await NoveltyDetector.create(options)).score(new Int32Array(values.length), ts, values);
-    const single = await NoveltyDetector.create(options);
+    const whole = (await AnalyticsKernels.create(options)).score(new Int32Array(values.length), ts, values);
+    const single = await AnalyticsKernels.create(options);
     const one = new Int32Array(1);
     const streamed = new Float64Array(values.length);
     for (let i = 0; i < values.length; i++) streamed[i] = single.score(one, ts.subarray(i, i + 1), values.subarray(i, i + 1))[0];
@@ -55,7 +55,7 @@ describe("the novelty detector", () => {
     const n = 800;
     const options = { learnReadings: 200, suppressReadings: 20 };
     const alone = async (s: { ts: Float64Array; values: Float64Array }) =>
-      (await NoveltyDetector.create(options)).score(new Int32Array(n), s.ts.subarray(0, n), s.values.subarray(0, n));
+      (await AnalyticsKernels.create(options)).score(new Int32Array(n), s.ts.subarray(0, n), s.values.subarray(0, n));
     const [soloA, soloB] = [await alone(a), await alone(b)];
     const slots = new Int32Array(2 * n);
     const ts = new Float64Array(2 * n);
@@ -68,7 +68,7 @@ describe("the novelty detector", () => {
       ts[2 * i + 1] = b.ts[i];
       values[2 * i + 1] = b.values[i];
     }
-    const mixed = (await NoveltyDetector.create(options)).score(slots, ts, values);
+    const mixed = (await AnalyticsKernels.create(options)).score(slots, ts, values);
     expect(mixed.filter((_, i) => i % 2 === 0)).toEqual(soloA);
     expect(mixed.filter((_, i) => i % 2 === 1)).toEqual(soloB);
   });
@@ -76,8 +76,8 @@ describe("the novelty detector", () => {
   it("keeps what every series learned when later batches are larger and bring new series", async () => {
     const { ts, values } = nab("realAWSCloudwatch/ec2_cpu_utilization_5f5533.csv");
     const options = { learnReadings: 600, suppressReadings: 40 };
-    const whole = (await NoveltyDetector.create(options)).score(new Int32Array(values.length), ts, values);
-    const d = await NoveltyDetector.create(options);
+    const whole = (await AnalyticsKernels.create(options)).score(new Int32Array(values.length), ts, values);
+    const d = await AnalyticsKernels.create(options);
     const parts: Float64Array[] = [];
     let at = 0;
     for (const size of [10, 100, 1000, values.length]) {
@@ -100,8 +100,8 @@ describe("the novelty detector", () => {
     for (const i of [5, 350, 599, 601]) dirty.values[i] = [NaN, Infinity, -Infinity, NaN][[5, 350, 599, 601].indexOf(i)];
     const keep = (s: Float64Array) => s.filter((_, i) => ![5, 350, 599, 601].includes(i));
     const strip = (v: Float64Array) => v.filter((_, i) => ![5, 350, 599, 601].includes(i));
-    const a = (await NoveltyDetector.create(options)).score(new Int32Array(896), strip(clean.ts), strip(clean.values));
-    const b = (await NoveltyDetector.create(options)).score(new Int32Array(900), dirty.ts, dirty.values);
+    const a = (await AnalyticsKernels.create(options)).score(new Int32Array(896), strip(clean.ts), strip(clean.values));
+    const b = (await AnalyticsKernels.create(options)).score(new Int32Array(900), dirty.ts, dirty.values);
     expect(b[5]).toBe(0);
     expect(b[350]).toBe(0);
     expect(keep(b)).toEqual(a);
@@ -110,17 +110,17 @@ describe("the novelty detector", () => {
   it("forgets a slot that is reset, so a new series can take it", async () => {
     const options = { learnReadings: 100, suppressReadings: 10 };
     const { ts, values } = sine(400, 250);
-    const d = await NoveltyDetector.create(options);
+    const d = await AnalyticsKernels.create(options);
     d.score(new Int32Array(400), ts, values.map((v) => v * 1000));
     d.reset(0, 1);
-    expect(d.score(new Int32Array(400), ts, values)).toEqual((await NoveltyDetector.create(options)).score(new Int32Array(400), ts, values));
+    expect(d.score(new Int32Array(400), ts, values)).toEqual((await AnalyticsKernels.create(options)).score(new Int32Array(400), ts, values));
   });
 
   it("refuses batches whose columns differ in length, negative slots and bad options with an AnalyticsError", async () => {
-    const d = await NoveltyDetector.create({ learnReadings: 10, suppressReadings: 1 });
+    const d = await AnalyticsKernels.create({ learnReadings: 10, suppressReadings: 1 });
     expect(() => d.score(new Int32Array(2), new Float64Array(3), new Float64Array(3))).toThrow(AnalyticsError);
     expect(() => d.score(Int32Array.of(-1), new Float64Array(1), new Float64Array(1))).toThrow(/slot -1/);
     expect(() => d.reset(0, 5)).toThrow(AnalyticsError);
-    await expect(NoveltyDetector.create({ learnReadings: 70000, suppressReadings: 1 })).rejects.toThrow(AnalyticsError);
+    await expect(AnalyticsKernels.create({ learnReadings: 70000, suppressReadings: 1 })).rejects.toThrow(AnalyticsError);
   });
 });
