@@ -14,6 +14,7 @@ import { NO_CHAOS } from "../sim/chaos.js";
 import { partitionOf } from "../pipeline/router.js";
 import { startStatusLine } from "./status-line.js";
 import { runNab } from "../eval/nab/run.js";
+import { runFaultEvaluation, EVALUATION_FLEET } from "../eval/faults/run.js";
 import { NabDataError } from "../eval/nab/corpus.js";
 
 const USAGE = `usage: iotpipe <command> [options]
@@ -21,6 +22,7 @@ const USAGE = `usage: iotpipe <command> [options]
   serve      run the ingest server, workers and archive (with --redis URL: ingest only, publishing to Redis)
   worker     archive partitions from Redis Streams (--redis URL), sharing them with other workers
   simulate   run a simulated fleet against a server (--url ws://127.0.0.1:8080/v1/ingest)
+  faults     score sensor-health detection on a simulated fleet with chaos: faults [--seed N] [--hours H] [--devices N] [--json]
   nab        run the anomaly detector over a NAB corpus and score it: nab <dataDir> --out <resultsDir> [--json]
 options: --config FILE  --port N  --data DIR  --redis URL  --name NAME  --devices N  --per-connection N
          --rate HZ  --format binary|json  --seed N  --no-chaos`;
@@ -42,16 +44,18 @@ async function main(): Promise<void> {
       name: { type: "string" },
       "no-chaos": { type: "boolean" },
       out: { type: "string" },
+      hours: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean" },
     },
   });
   const command = positionals[0];
-  if (values.help || !["start", "serve", "simulate", "worker", "nab"].includes(command)) {
+  if (values.help || !["start", "serve", "simulate", "worker", "nab", "faults"].includes(command)) {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
   if (command === "nab") return nab(positionals[1], values.out, values.json === true);
+  if (command === "faults") return faults(values, values.json === true);
   const fleetOptions = {
     ...DEFAULT_FLEET,
     devices: Number(values.devices ?? DEFAULT_FLEET.devices),
@@ -132,6 +136,30 @@ async function nab(dataDir: string | undefined, outDir: string | undefined, json
     console.log(
       `${r.profile.padEnd(20)} ${r.normalized.toFixed(2).padStart(6)}   threshold ${r.threshold.toFixed(4)}, ${r.detectedWindows}/${r.windows} windows, ${r.falsePositiveRows} false-positive rows`,
     );
+  }
+}
+
+async function faults(values: { seed?: string; hours?: string; devices?: string }, json: boolean): Promise<void> {
+  const number = (text: string | undefined, fallback: number, name: string) => {
+    const n = Number(text ?? fallback);
+    if (!(n > 0)) throw new ConfigError(`--${name} must be a positive number, got ${text}`);
+    return n;
+  };
+  const options = {
+    ...EVALUATION_FLEET,
+    seed: number(values.seed, EVALUATION_FLEET.seed, "seed"),
+    hours: number(values.hours, EVALUATION_FLEET.hours, "hours"),
+    devices: Math.round(number(values.devices, EVALUATION_FLEET.devices, "devices")),
+  };
+  const report = await runFaultEvaluation(options);
+  if (json) {
+    console.log(JSON.stringify({ readings: report.readings, series: report.series, faults: report.faults, seed: options.seed, hours: options.hours, kinds: report.kinds }));
+    return;
+  }
+  console.log(`${options.devices} machines, ${options.hours} simulated hours (seed ${options.seed}): ${report.readings} readings, ${report.faults} faults injected`);
+  for (const k of report.kinds) {
+    const delay = k.medianDelaySeconds === null ? "—" : `${k.medianDelaySeconds.toFixed(1)} s`;
+    console.log(`${k.kind.padEnd(6)} F1 ${k.f1.toFixed(3)}  precision ${k.precision.toFixed(3)}  recall ${k.recall.toFixed(3)}  (${k.found}/${k.faults} faults, ${k.correct}/${k.detections} detections)  median delay ${delay}`);
   }
 }
 

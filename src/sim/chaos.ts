@@ -3,7 +3,7 @@
 // batches, clock skew, disconnects, corrupt frames.
 import type { Random } from "./random.js";
 
-export type FaultKind = "spike" | "drift" | "stuck" | "loss" | "duplicate" | "out_of_order" | "skew" | "disconnect" | "corrupt";
+export type FaultKind = "spike" | "drift" | "stuck" | "loss" | "duplicate" | "out_of_order" | "skew" | "disconnect" | "corrupt" | "gap" | "rate";
 
 /** Per-interval probabilities of starting each fault (loss, duplicate, out_of_order, corrupt: per frame). */
 export interface ChaosRates {
@@ -86,5 +86,62 @@ export class SensorChaos {
       this.#truth.push({ device: this.#device, channel, kind: "drift", from: t, to: until });
     }
     return value;
+  }
+}
+
+/** Per-second probabilities of a device starting each connectivity or clock fault. */
+export interface DeviceChaosRates {
+  /** Goes silent for 30 s – 10 min (intermittent connectivity). */
+  gap: number;
+  /** Reports 4× slower or 4× faster for 10 – 40 min (firmware or configuration change). */
+  rate: number;
+  /** Its clock jumps 30 s – 10 min ahead or behind for 10 – 40 min. */
+  skew: number;
+}
+
+/** What a device does at one moment: silent or not, its reporting interval factor and clock offset (µs). */
+export interface DeviceCondition {
+  silent: boolean;
+  intervalFactor: number;
+  clockOffset: number;
+}
+
+/** Applies connectivity, reporting-rate and clock faults to one device and records what it did. */
+export class DeviceChaos {
+  #until = 0;
+  #condition: DeviceCondition = { silent: false, intervalFactor: 1, clockOffset: 0 };
+  readonly #random: Random;
+  readonly #rates: DeviceChaosRates;
+  readonly #truth: GroundTruth[];
+  readonly #device: string;
+
+  constructor(device: string, random: Random, rates: DeviceChaosRates, truth: GroundTruth[]) {
+    this.#device = device;
+    this.#random = random;
+    this.#rates = rates;
+    this.#truth = truth;
+  }
+
+  /** The device's condition at time t (µs), drawn once per second of `dt` elapsed; one fault at a time. */
+  at(t: number, dt: number): DeviceCondition {
+    if (t < this.#until) return this.#condition;
+    const r = this.#random;
+    const minutes = (a: number, b: number) => (a + r.next() * (b - a)) * 60e6;
+    let kind: "gap" | "rate" | "skew" | undefined;
+    if (r.chance(this.#rates.gap * dt)) kind = "gap";
+    else if (r.chance(this.#rates.rate * dt)) kind = "rate";
+    else if (r.chance(this.#rates.skew * dt)) kind = "skew";
+    if (kind === undefined) {
+      this.#condition = { silent: false, intervalFactor: 1, clockOffset: 0 };
+      return this.#condition;
+    }
+    this.#until = t + (kind === "gap" ? minutes(0.5, 10) : minutes(10, 40));
+    this.#condition = {
+      silent: kind === "gap",
+      intervalFactor: kind === "rate" ? (r.chance(0.5) ? 4 : 0.25) : 1,
+      clockOffset: kind === "skew" ? (r.chance(0.5) ? 1 : -1) * minutes(0.5, 10) : 0,
+    };
+    this.#truth.push({ device: this.#device, kind, from: t, to: this.#until });
+    return this.#condition;
   }
 }
