@@ -79,7 +79,7 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   };
   let server: RunningServer;
   try {
-    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), sharePort: scaleOut });
+    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: pool ? () => pool.health() : undefined, sharePort: scaleOut });
   } catch (err) {
     await stopWorkers();
     await bus.close();

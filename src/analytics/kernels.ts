@@ -153,6 +153,21 @@ export class AnalyticsKernels {
     return out;
   }
 
+  /** Both at once, writing the shared columns into the module once: the worker's path. */
+  analyze(slots: Int32Array, ts: Float64Array, arrival: Float64Array, values: Float64Array, reference: Float64Array, scores: Float64Array, findings: Uint32Array): void {
+    const n = values.length;
+    if (arrival.length !== n || reference.length !== n || scores.length < n) {
+      throw new AnalyticsError(`batch columns differ in length: ${arrival.length} arrivals, ${reference.length} references, ${n} values, ${scores.length} scores`);
+    }
+    this.load(slots, ts, values, findings.length);
+    const w = this.wasm;
+    new Float64Array(w.memory.buffer, w.arrivalsPtr(), n).set(arrival);
+    new Float64Array(w.memory.buffer, w.referencesPtr(), n).set(reference);
+    if (w.scoreBatch(n) < 0 || w.judgeBatch(n) < 0) throw new Error("BUG: the analytics kernel refused a batch the host checked");
+    scores.set(new Float64Array(w.memory.buffer, w.scoresPtr(), n));
+    findings.set(new Uint32Array(w.memory.buffer, w.findingsPtr(), n));
+  }
+
   /** Tells the health kernel what the registry knows of a series. Call again after a reset. */
   describeSeries(slot: number, traits: SeriesTraits): void {
     if (!Number.isInteger(slot) || slot < 0) throw new AnalyticsError(`series slot ${slot}`);

@@ -12,6 +12,7 @@ import { FlapDetector } from "./flapping.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { Intake, IntakeResult, FrameKind } from "../ingest/intake.js";
 import type { Query, QueryResult } from "../query/query.js";
+import type { DeviceHealth } from "../analytics/stream-analytics.js";
 
 interface Connection {
   principal: Principal;
@@ -29,6 +30,8 @@ export interface ServerDeps {
   metrics: ServerMetrics;
   /** Answers POST /v1/query (the worker pool's archives, or the worker processes in scale-out mode). */
   query: (q: Query) => Promise<QueryResult>;
+  /** Answers GET /v1/health: every device's health, least healthy first (embedded mode; absent in scale-out). */
+  health?: () => Promise<DeviceHealth[]>;
   /** Extra gauges for /metrics (e.g. bus backlog). */
   gauges?: () => Record<string, number>;
   /**
@@ -190,14 +193,21 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
   app.post("/v1/write", write);
   app.post("/write", write);
 
-  app.post("/v1/query", (res, req) => {
+  /** A JSON endpoint's start: who asks (401 answered when nobody valid), and how to answer once. */
+  const jsonRequest = (res: HttpResponse, req: uWS.HttpRequest) => {
     const principal = auth.check(req.getHeader("authorization"), req.getQuery() ?? "");
     let aborted = false;
     res.onAborted(() => (aborted = true));
     const reply = (status: string, body: string) => {
       if (!aborted) res.cork(() => res.writeStatus(status).writeHeader("Content-Type", "application/json").end(body));
     };
-    if (!principal) return reply("401 Unauthorized", JSON.stringify({ error: "a valid token is required" }));
+    if (!principal) reply("401 Unauthorized", JSON.stringify({ error: "a valid token is required" }));
+    return { principal, reply };
+  };
+
+  app.post("/v1/query", (res, req) => {
+    const { principal, reply } = jsonRequest(res, req);
+    if (!principal) return;
     readBody(res, 1 << 20, (body) => {
       if (!body) return reply("400 Bad Request", JSON.stringify({ error: "no query" }));
       let q: Query;
@@ -211,6 +221,20 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
         (err: Error) => reply("400 Bad Request", JSON.stringify({ error: err.message })),
       );
     });
+  });
+
+  app.get("/v1/health", (res, req) => {
+    const { principal, reply } = jsonRequest(res, req);
+    if (!principal) return;
+    if (!deps.health) return reply("501 Not Implemented", JSON.stringify({ error: "health is served by the process that runs the workers (embedded mode)" }));
+    deps.health().then(
+      (all) => {
+        const devices = all.filter((d) => principal.mayWrite(d.device));
+        const healthy = devices.filter((d) => d.score === 100).length;
+        reply("200 OK", JSON.stringify({ devices: devices.length, healthy, unhealthy: devices.length - healthy, fleet: devices }));
+      },
+      (err: Error) => reply("500 Internal Server Error", JSON.stringify({ error: err.message })),
+    );
   });
 
   app.get("/metrics", (res) => {

@@ -4,6 +4,8 @@ import { Worker } from "node:worker_threads";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { compileCodecModule } from "../codec/index.js";
+import { compileAnalyticsModule } from "../analytics/module.js";
+import type { DeviceHealth } from "../analytics/stream-analytics.js";
 import { finishQuery, type QueryPart } from "../query/finish.js";
 import type { Query, QueryResult } from "../query/query.js";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
@@ -87,12 +89,13 @@ export class WorkerPool {
   /** Starts the workers; resolves once every one has opened (and replayed) its archives. */
   static async start(options: PoolOptions): Promise<WorkerPool> {
     const codecModule = await compileCodecModule();
+    const analyticsModule = await compileAnalyticsModule();
     const count = Math.min(options.workers, options.partitions);
     const handles: WorkerHandle[] = [];
     for (let w = 0; w < count; w++) {
       const partitions: number[] = [];
       for (let p = w; p < options.partitions; p += count) partitions.push(p);
-      const init: WorkerInit = { dataDir: options.dataDir, partitions, archive: options.archive ?? {}, codecModule };
+      const init: WorkerInit = { dataDir: options.dataDir, partitions, archive: options.archive ?? {}, codecModule, analyticsModule };
       const worker = new Worker(workerEntry(), { workerData: init });
       await new Promise<void>((resolve, reject) => {
         worker.once("message", (m: FromWorker) => (m.type === "ready" ? resolve() : reject(new Error("BUG: worker spoke before ready"))));
@@ -135,6 +138,13 @@ export class WorkerPool {
   /** Sets a device's tags in the archive of the partition that holds it. */
   async defineDevice(partition: number, device: string, tags: Record<string, string>): Promise<void> {
     await this.#owner[partition].call({ type: "define", partition, device, tags });
+  }
+
+  /** Every device's health, as its worker's analytics see it now, least healthy first. */
+  async health(): Promise<DeviceHealth[]> {
+    const now = Date.now() * 1000;
+    const parts = await Promise.all(this.#handles.map((h) => h.call({ type: "health", now })));
+    return parts.flatMap((p) => p.health ?? []).sort((a, b) => a.score - b.score || a.device.localeCompare(b.device));
   }
 
   /** Runs a query on every partition and merges the parts. */

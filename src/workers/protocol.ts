@@ -9,6 +9,7 @@ import type { Precision } from "../ingest/frames/line-values.js";
 import type { Query } from "../query/query.js";
 import type { QueryPart } from "../query/finish.js";
 import type { ArchiveOptions } from "../archive/archive.js";
+import type { DeviceHealth } from "../analytics/stream-analytics.js";
 
 /** What a worker thread is started with. */
 export interface WorkerInit {
@@ -17,6 +18,8 @@ export interface WorkerInit {
   archive: Omit<ArchiveOptions, "codec">;
   /** The codec's compiled module, compiled once by the pool. */
   codecModule: WebAssembly.Module;
+  /** The analytics kernels' compiled module, compiled once by the pool. */
+  analyticsModule: WebAssembly.Module;
 }
 
 export type ToWorker =
@@ -24,9 +27,10 @@ export type ToWorker =
   | { type: "query"; id: number; query: Query; dryRun: boolean }
   | { type: "define"; id: number; partition: number; device: string; tags: Record<string, string> }
   | { type: "checkpoint"; id: number }
+  | { type: "health"; id: number; now: number }
   | { type: "decode"; id: number; kind: FrameKind; bytes: Uint8Array; precision: Precision; now: number; limits: FrameLimits }
   | { type: "close"; id: number };
 
 export type FromWorker =
   | { type: "ready" }
-  | { type: "done"; id: number; points?: number; parts?: QueryPart[]; decoded?: DecodedColumns; error?: { code?: string; message: string } };
+  | { type: "done"; id: number; points?: number; parts?: QueryPart[]; decoded?: DecodedColumns; health?: DeviceHealth[]; error?: { code?: string; message: string } };

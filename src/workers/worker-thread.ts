@@ -7,6 +7,7 @@ import { createCodec } from "../codec/index.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { BatchBuilder } from "../ingest/batch-builder.js";
 import { decodeFrame } from "../ingest/decode-frame.js";
+import { StreamAnalytics } from "../analytics/stream-analytics.js";
 
 /** Directory of a partition's archive. */
 export function partitionDir(dataDir: string, partition: number): string {
@@ -18,6 +19,10 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
   const archives = new Map<number, Archive>();
   for (const p of init.partitions) archives.set(p, await Archive.open(partitionDir(init.dataDir, p), { ...init.archive, codec }));
   const reply = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+  // Analytics run after the append is acknowledged: they never hold up durability.
+  const analytics = await StreamAnalytics.create(init.analyticsModule);
+  const sweep = setInterval(() => analytics.sweep(Date.now() * 1000), 1000);
+  sweep.unref();
   const builder = new BatchBuilder();
   const archive = (p: number) => {
     const a = archives.get(p);
@@ -30,6 +35,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
         case "append": {
           const { points } = await archive(m.partition).append(m.batch);
           reply({ type: "done", id: m.id, points });
+          analytics.observe(m.batch, Date.now() * 1000);
           break;
         }
         case "query": {
@@ -39,6 +45,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
         }
         case "define":
           await archive(m.partition).defineDevice(m.device, m.tags);
+          analytics.defineDevice(m.device, m.tags);
           reply({ type: "done", id: m.id });
           break;
         case "decode": {
@@ -59,12 +66,16 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
           reply({ type: "done", id: m.id, decoded: { frame: decoding.frame, format: decoding.format, cols } }, transfer);
           break;
         }
+        case "health":
+          reply({ type: "done", id: m.id, health: analytics.health(m.now) });
+          break;
         case "checkpoint":
           await Promise.all([...archives.values()].map((a) => a.checkpoint()));
           reply({ type: "done", id: m.id });
           break;
         case "close":
           await Promise.all([...archives.values()].map((a) => a.close()));
+          clearInterval(sweep);
           reply({ type: "done", id: m.id });
           port.close();
           break;

@@ -2,11 +2,12 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { loadConfig } from "../../src/config.js";
 import { startIotpipe, type Running } from "../../src/main.js";
 import { encodeBinaryFrame, encodeBlockFrame } from "../../src/ingest/frames/binary-encode.js";
 import { createCodec } from "../../src/codec/index.js";
+import { connectIngest } from "../support/ingest-socket.js";
 
 let dir: string;
 let running: Running;
@@ -24,13 +25,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function connect(): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${running.port}/v1/ingest`);
-    ws.once("open", () => resolve(ws));
-    ws.once("error", reject);
-  });
-}
+const connect = () => connectIngest(running.port);
 
 function send(ws: WebSocket, frame: string | Uint8Array): Promise<{ ack: number | null; accepted: number; rejected: { index: number; reason: string }[]; error?: { code: string } }> {
   return new Promise((resolve) => {

@@ -2,6 +2,7 @@
 // batch as a worker would (peers' level from each zone's median, a silence sweep every second), turns
 // findings into detections, and scores them against the chaos injector's ground truth.
 import { AnalyticsKernels, HEALTH, type SeriesTraits } from "../../analytics/kernels.js";
+import { PeerLevels } from "../../analytics/peer-levels.js";
 import { CHANNELS } from "../../sim/physics.js";
 import { offlineFleet, deviceName, type OfflineFleetOptions } from "../../sim/offline-fleet.js";
 import type { GroundTruth } from "../../sim/chaos.js";
@@ -50,43 +51,6 @@ const DETECTED: Array<[number, ScoredKind, "event" | "onset"]> = [
 const DEVICE_LEVEL = new Set<ScoredKind>(["gap", "skew", "rate"]);
 /** A device-level finding on several channels within this long is one detection. */
 const SAME_EVENT_US = 60e6;
-/** Readings behind a series' baseline for peer comparison: before the kernel starts its drift baseline (600). */
-const BASELINE_READINGS = 300;
-
-/**
- * The peers' level each reading's drift is judged against. Each series keeps the mean of its first
- * `BASELINE_READINGS` readings as its baseline; a zone's common movement is the median, over the zone's
- * series of that channel, of their latest value's departure from their baseline; a series' peer level is
- * its own baseline plus that common movement. Shared swings (shift changes) cancel, offsets between
- * machines (ambient, setpoint) do not matter, and one silent or faulty peer hardly moves the median.
- */
-class PeerLevels {
-  readonly #latest: Float64Array;
-  readonly #baseline: Float64Array;
-  readonly #seen: Float64Array;
-  readonly #members: number[][];
-
-  constructor(series: number, groupOf: (series: number) => number, groups: number) {
-    this.#latest = new Float64Array(series).fill(NaN);
-    this.#baseline = new Float64Array(series);
-    this.#seen = new Float64Array(series);
-    this.#members = Array.from({ length: groups }, () => []);
-    for (let s = 0; s < series; s++) this.#members[groupOf(s)].push(s);
-  }
-
-  levels(series: Int32Array, group: Int32Array, values: Float64Array): Float64Array {
-    for (let i = 0; i < values.length; i++) {
-      const s = series[i];
-      this.#latest[s] = values[i];
-      if (this.#seen[s] < BASELINE_READINGS) this.#baseline[s] += (values[i] - this.#baseline[s]) / ++this.#seen[s];
-    }
-    const movement = this.#members.map((m) => {
-      const d = m.filter((s) => this.#seen[s] >= BASELINE_READINGS).map((s) => this.#latest[s] - this.#baseline[s]).sort((a, b) => a - b);
-      return d.length < 3 ? NaN : d.length % 2 ? d[d.length >> 1] : (d[d.length / 2 - 1] + d[d.length / 2]) / 2;
-    });
-    return Float64Array.from(series, (s, i) => (this.#seen[s] >= BASELINE_READINGS ? this.#baseline[s] + movement[group[i]] : NaN));
-  }
-}
 
 /** Runs the fleet through the health kernel and scores what it found. */
 export async function runFaultEvaluation(options: OfflineFleetOptions = EVALUATION_FLEET, module?: WebAssembly.Module): Promise<FaultReport> {
@@ -99,7 +63,8 @@ export async function runFaultEvaluation(options: OfflineFleetOptions = EVALUATI
   const detections: Detection[] = [];
   let readings = 0;
   const channels = CHANNELS.length;
-  const peers = new PeerLevels(seriesCount, (s) => (Math.floor(s / channels) % options.zones) * channels + (s % channels), options.zones * channels);
+  const peers = new PeerLevels();
+  for (let s = 0; s < seriesCount; s++) peers.add(s, (Math.floor(s / channels) % options.zones) * channels + (s % channels));
   const detect = (kind: ScoredKind, series: number, at: number) => {
     const device = deviceName(Math.floor(series / CHANNELS.length));
     if (DEVICE_LEVEL.has(kind)) {
@@ -113,7 +78,7 @@ export async function runFaultEvaluation(options: OfflineFleetOptions = EVALUATI
   };
   for (const second of offlineFleet(options, truth)) {
     readings += second.values.length;
-    const reference = peers.levels(second.series, second.group, second.values);
+    const reference = peers.levels(second.series, second.values, second.now);
     const findings = kernels.judge(second.series, second.ts, second.arrival, second.values, reference);
     for (let i = 0; i < findings.length; i++) {
       const s = second.series[i];

@@ -1,0 +1,145 @@
+// A worker's live analytics: every batch it archives is scored (anomaly) and judged (health) per series,
+// against zone peers, and folded into a per-device health view that `GET /v1/health` serves. Series
+// get kernel slots as they are first seen; a device's zone comes from the registry tags.
+import type { ReadingColumns } from "../archive/batch.js";
+import { AnalyticsKernels, HEALTH, findingNames, type HealthFinding } from "./kernels.js";
+import { PeerLevels } from "./peer-levels.js";
+
+/** How bad each finding is, and what it means to the operator. */
+const FINDINGS: Record<HealthFinding, { severity: "critical" | "warning" | "info"; penalty: number; explanation: string }> = {
+  SPIKE: { severity: "warning", penalty: 5, explanation: "a reading far outside the usual spread that came straight back" },
+  STUCK: { severity: "critical", penalty: 40, explanation: "the value has repeated for longer than this sensor ever repeats" },
+  GAP: { severity: "warning", penalty: 15, explanation: "nothing arrived for several times the learned reporting interval" },
+  RATE: { severity: "info", penalty: 10, explanation: "readings arrive at a different rate than learned" },
+  DRIFT: { severity: "critical", penalty: 30, explanation: "a slow bias against the zone's peers (or the series' own start) beyond anything seen while learning" },
+  OUT_OF_RANGE: { severity: "critical", penalty: 30, explanation: "readings outside the registry's valid range" },
+  SKEW: { severity: "warning", penalty: 15, explanation: "the device clock differs from arrival time beyond the tolerance" },
+  DUPLICATE: { severity: "info", penalty: 0, explanation: "a timestamp repeated" },
+  LATE: { severity: "info", penalty: 0, explanation: "a timestamp older than the one before" },
+  REPLAY: { severity: "info", penalty: 0, explanation: "a backlog being replayed after an outage, faster than it was taken" },
+};
+const EVENTS = HEALTH.SPIKE | HEALTH.GAP | HEALTH.DUPLICATE | HEALTH.LATE;
+/** How long an event counts against a device's health score, µs. */
+const EVENT_MEMORY_US = 15 * 60e6;
+
+/** One finding on one of a device's channels. */
+export interface HealthIssue {
+  channel: string;
+  finding: HealthFinding;
+  severity: "critical" | "warning" | "info";
+  explanation: string;
+  /** When it was last seen (µs, arrival time); conditions are in force now, events happened then. */
+  at: number;
+}
+
+/** A device's health: 100 = nothing found, lower the more and the worse its findings. */
+export interface DeviceHealth {
+  device: string;
+  zone?: string;
+  score: number;
+  issues: HealthIssue[];
+  /** The highest anomaly score of its readings in the last batch that had any. */
+  anomaly: number;
+  lastSeen: number;
+}
+
+interface SeriesState {
+  device: string;
+  channel: string;
+  findings: number;
+  events: Map<HealthFinding, number>;
+  anomaly: number;
+  lastSeen: number;
+}
+
+/** The live analytics of one worker. */
+export class StreamAnalytics {
+  readonly #kernels: AnalyticsKernels;
+  readonly #peers = new PeerLevels();
+  readonly #slots = new Map<string, Map<string, number>>();
+  readonly #series: SeriesState[] = [];
+  readonly #zones = new Map<string, string>();
+  readonly #groups = new Map<string, number>();
+
+  private constructor(kernels: AnalyticsKernels) {
+    this.#kernels = kernels;
+  }
+
+  static async create(module?: WebAssembly.Module): Promise<StreamAnalytics> {
+    return new StreamAnalytics(await AnalyticsKernels.create({ learnReadings: 600, suppressReadings: 40, module }));
+  }
+
+  /** Records a device's zone (registry tags), whose peers its drift is judged against. */
+  defineDevice(device: string, tags: Record<string, string>): void {
+    if (tags.zone !== undefined) this.#zones.set(device, tags.zone);
+  }
+
+  #slot(device: string, channel: string): number {
+    let channels = this.#slots.get(device);
+    if (channels === undefined) this.#slots.set(device, (channels = new Map()));
+    let slot = channels.get(channel);
+    if (slot === undefined) {
+      slot = this.#series.length;
+      channels.set(channel, slot);
+      this.#series.push({ device, channel, findings: 0, events: new Map(), anomaly: 0, lastSeen: 0 });
+      const zone = this.#zones.get(device);
+      if (zone !== undefined) {
+        const groupKey = `${zone}\u0000${channel}`;
+        let group = this.#groups.get(groupKey);
+        if (group === undefined) this.#groups.set(groupKey, (group = this.#groups.size));
+        this.#peers.add(slot, group);
+      }
+    }
+    return slot;
+  }
+
+  /** Scores and judges a batch that arrived at `arrival` (µs). */
+  observe(batch: ReadingColumns, arrival: number): void {
+    const n = batch.values.length;
+    if (n === 0) return;
+    const bySeries = batch.devices.map((d) => batch.channels.map((c) => this.#slot(d, c)));
+    const slots = new Int32Array(n);
+    for (let i = 0; i < n; i++) slots[i] = bySeries[batch.device[i]][batch.channel[i]];
+    const scores = new Float64Array(n);
+    const findings = new Uint32Array(n);
+    const reference = this.#peers.levels(slots, batch.values, arrival);
+    this.#kernels.analyze(slots, batch.timestamps, new Float64Array(n).fill(arrival), batch.values, reference, scores, findings);
+    for (let i = 0; i < n; i++) this.#record(slots[i], findings[i], scores[i], arrival);
+  }
+
+  #record(slot: number, findings: number, anomaly: number, at: number): void {
+    const s = this.#series[slot];
+    s.findings = findings & ~EVENTS;
+    if (findings & EVENTS) for (const f of findingNames(findings & EVENTS)) s.events.set(f, at);
+    s.anomaly = Math.max(anomaly, s.lastSeen === at ? s.anomaly : 0);
+    s.lastSeen = at;
+  }
+
+  /** Looks for series gone silent by `now` (µs); run it every second or so. */
+  sweep(now: number): void {
+    const silent = this.#kernels.sweepSilence(now);
+    for (let slot = 0; slot < silent.length; slot++) if (silent[slot] & HEALTH.GAP) this.#series[slot].events.set("GAP", now);
+  }
+
+  /** Every device this worker has heard from, least healthy first. */
+  health(now: number): DeviceHealth[] {
+    const devices = new Map<string, DeviceHealth>();
+    for (const s of this.#series) {
+      let d = devices.get(s.device);
+      if (!d) devices.set(s.device, (d = { device: s.device, zone: this.#zones.get(s.device), score: 100, issues: [], anomaly: 0, lastSeen: 0 }));
+      d.anomaly = Math.max(d.anomaly, s.anomaly);
+      d.lastSeen = Math.max(d.lastSeen, s.lastSeen);
+      const issue = (finding: HealthFinding, at: number): HealthIssue => {
+        const { severity, explanation } = FINDINGS[finding];
+        return { channel: s.channel, finding, severity, explanation, at };
+      };
+      for (const f of findingNames(s.findings)) d.issues.push(issue(f, s.lastSeen));
+      for (const [f, at] of s.events) {
+        if (now - at > EVENT_MEMORY_US) s.events.delete(f);
+        else d.issues.push(issue(f, at));
+      }
+    }
+    for (const d of devices.values()) d.score = Math.max(0, 100 - d.issues.reduce((sum, i) => sum + FINDINGS[i.finding].penalty, 0));
+    return [...devices.values()].sort((a, b) => a.score - b.score || a.device.localeCompare(b.device));
+  }
+}
