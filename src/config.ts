@@ -1,5 +1,5 @@
 // iotpipe's configuration: one JSON file (optional) over built-in defaults, then environment overrides
-// (IOTPIPE_PORT, IOTPIPE_DATA_DIR, IOTPIPE_WORKERS, IOTPIPE_PARTITIONS, IOTPIPE_REDIS_URL), then the
+// (IOTPIPE_PORT, IOTPIPE_DATA_DIR, IOTPIPE_WORKERS, IOTPIPE_PARTITIONS, IOTPIPE_REDIS_URL, IOTPIPE_ANALYTICS), then the
 // command line's. Checked once at start-up; every module takes its part of it as data.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -52,6 +52,8 @@ export interface Config {
   region: string;
   partitions: number;
   workers: number;
+  /** Workers score and judge every batch they archive (anomaly, sensor health); off saves their CPU. */
+  analytics: boolean;
   /** Redis URL for scale-out mode; absent: the in-process bus. */
   redisUrl?: string;
   /** Device registry file (JSON) with tags, tiers and channel specs; optional. */
@@ -71,6 +73,7 @@ export const DEFAULT_CONFIG: Config = {
   // One archive worker per core: the main thread's share (sockets, decoding) is light next to the
   // archive's, and on 2 cores two workers took 0.48 → 0.61 M readings/s in the ingest bench.
   workers: Math.max(1, availableParallelism()),
+  analytics: true,
   tokens: {},
   limits: {
     maxFrameBytes: 1 << 20,
@@ -109,6 +112,7 @@ export function checkConfig(c: Config): Config {
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new ConfigError(`port must be 0..65535, got ${c.port}`);
   positiveInt("partitions", c.partitions);
   positiveInt("workers", c.workers);
+  if (typeof c.analytics !== "boolean") throw new ConfigError(`analytics must be true or false, got ${JSON.stringify(c.analytics)}`);
   for (const [k, v] of Object.entries(c.limits)) positiveInt(`limits.${k}`, v);
   if (!["reject", "keep"].includes(c.validation.nonFinite)) throw new ConfigError("validation.nonFinite must be reject or keep");
   if (!["accept", "reject"].includes(c.validation.unknownDevices)) throw new ConfigError("validation.unknownDevices must be accept or reject");
@@ -137,6 +141,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, 
   if (env.IOTPIPE_WORKERS) fromEnv.workers = Number(env.IOTPIPE_WORKERS);
   if (env.IOTPIPE_PARTITIONS) fromEnv.partitions = Number(env.IOTPIPE_PARTITIONS);
   if (env.IOTPIPE_REDIS_URL) fromEnv.redisUrl = env.IOTPIPE_REDIS_URL;
+  if (env.IOTPIPE_ANALYTICS) fromEnv.analytics = !["off", "false", "0"].includes(env.IOTPIPE_ANALYTICS);
   const c: Config = {
     ...DEFAULT_CONFIG,
     ...fromFile,

@@ -55,7 +55,7 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   let unlock: (() => Promise<void>) | undefined;
   if (!scaleOut) {
     unlock = await lockDataDir(config.dataDir);
-    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers }).catch(async (err: unknown) => {
+    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers, analytics: config.analytics }).catch(async (err: unknown) => {
       await unlock!();
       throw err;
     });

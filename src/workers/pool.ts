@@ -73,6 +73,8 @@ export interface PoolOptions {
   partitions: number;
   workers: number;
   archive?: Omit<ArchiveOptions, "codec">;
+  /** Score and judge archived batches (default true). */
+  analytics?: boolean;
 }
 
 export class WorkerPool {
@@ -89,7 +91,7 @@ export class WorkerPool {
   /** Starts the workers; resolves once every one has opened (and replayed) its archives. */
   static async start(options: PoolOptions): Promise<WorkerPool> {
     const codecModule = await compileCodecModule();
-    const analyticsModule = await compileAnalyticsModule();
+    const analyticsModule = options.analytics === false ? undefined : await compileAnalyticsModule();
     const count = Math.min(options.workers, options.partitions);
     const handles: WorkerHandle[] = [];
     for (let w = 0; w < count; w++) {

@@ -18,8 +18,8 @@ export interface WorkerInit {
   archive: Omit<ArchiveOptions, "codec">;
   /** The codec's compiled module, compiled once by the pool. */
   codecModule: WebAssembly.Module;
-  /** The analytics kernels' compiled module, compiled once by the pool. */
-  analyticsModule: WebAssembly.Module;
+  /** The analytics kernels' compiled module, compiled once by the pool; absent: analytics are off. */
+  analyticsModule?: WebAssembly.Module;
 }
 
 export type ToWorker =

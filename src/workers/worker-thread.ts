@@ -20,8 +20,8 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
   for (const p of init.partitions) archives.set(p, await Archive.open(partitionDir(init.dataDir, p), { ...init.archive, codec }));
   const reply = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   // Analytics run after the append is acknowledged: they never hold up durability.
-  const analytics = await StreamAnalytics.create(init.analyticsModule);
-  const sweep = setInterval(() => analytics.sweep(Date.now() * 1000), 1000);
+  const analytics = init.analyticsModule ? await StreamAnalytics.create(init.analyticsModule) : undefined;
+  const sweep = setInterval(() => analytics?.sweep(Date.now() * 1000), 1000);
   sweep.unref();
   const builder = new BatchBuilder();
   const archive = (p: number) => {
@@ -35,7 +35,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
         case "append": {
           const { points } = await archive(m.partition).append(m.batch);
           reply({ type: "done", id: m.id, points });
-          analytics.observe(m.batch, Date.now() * 1000);
+          analytics?.observe(m.batch, Date.now() * 1000);
           break;
         }
         case "query": {
@@ -45,7 +45,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
         }
         case "define":
           await archive(m.partition).defineDevice(m.device, m.tags);
-          analytics.defineDevice(m.device, m.tags);
+          analytics?.defineDevice(m.device, m.tags);
           reply({ type: "done", id: m.id });
           break;
         case "decode": {
@@ -67,7 +67,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
           break;
         }
         case "health":
-          reply({ type: "done", id: m.id, health: analytics.health(m.now) });
+          reply({ type: "done", id: m.id, health: analytics?.health(m.now) ?? [] });
           break;
         case "checkpoint":
           await Promise.all([...archives.values()].map((a) => a.checkpoint()));
