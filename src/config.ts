@@ -1,5 +1,6 @@
 // iotpipe's configuration: one JSON file (optional) over built-in defaults, then environment overrides
-// (IOTPIPE_PORT, IOTPIPE_DATA_DIR, IOTPIPE_WORKERS, IOTPIPE_PARTITIONS, IOTPIPE_REDIS_URL, IOTPIPE_ANALYTICS), then the
+// (IOTPIPE_PORT, IOTPIPE_DATA_DIR, IOTPIPE_WORKERS, IOTPIPE_PARTITIONS, IOTPIPE_REDIS_URL, IOTPIPE_ANALYTICS,
+// IOTPIPE_ALERTS_FILE), then the
 // command line's. Checked once at start-up; every module takes its part of it as data.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -58,6 +59,8 @@ export interface Config {
   redisUrl?: string;
   /** Device registry file (JSON) with tags, tiers and channel specs; optional. */
   registryFile?: string;
+  /** Alert rules and sinks (JSON, reloaded when it changes); absent: the registry's critical limits alert. */
+  alertsFile?: string;
   /** Tokens; when empty, authentication is off (the embedded default, bound to 127.0.0.1). */
   tokens: Record<string, TokenGrant>;
   limits: Limits;
@@ -112,6 +115,7 @@ export function checkConfig(c: Config): Config {
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new ConfigError(`port must be 0..65535, got ${c.port}`);
   positiveInt("partitions", c.partitions);
   positiveInt("workers", c.workers);
+  if (c.alertsFile !== undefined && (typeof c.alertsFile !== "string" || c.alertsFile === "")) throw new ConfigError("alertsFile must be a file path");
   if (typeof c.analytics !== "boolean") throw new ConfigError(`analytics must be true or false, got ${JSON.stringify(c.analytics)}`);
   for (const [k, v] of Object.entries(c.limits)) positiveInt(`limits.${k}`, v);
   if (!["reject", "keep"].includes(c.validation.nonFinite)) throw new ConfigError("validation.nonFinite must be reject or keep");
@@ -141,6 +145,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, 
   if (env.IOTPIPE_WORKERS) fromEnv.workers = Number(env.IOTPIPE_WORKERS);
   if (env.IOTPIPE_PARTITIONS) fromEnv.partitions = Number(env.IOTPIPE_PARTITIONS);
   if (env.IOTPIPE_REDIS_URL) fromEnv.redisUrl = env.IOTPIPE_REDIS_URL;
+  if (env.IOTPIPE_ALERTS_FILE) fromEnv.alertsFile = env.IOTPIPE_ALERTS_FILE;
   if (env.IOTPIPE_ANALYTICS) fromEnv.analytics = !["off", "false", "0"].includes(env.IOTPIPE_ANALYTICS);
   const c: Config = {
     ...DEFAULT_CONFIG,

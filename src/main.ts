@@ -18,6 +18,8 @@ import { Dispatcher, ARCHIVER_GROUP } from "./workers/dispatcher.js";
 import { ServerMetrics } from "./server/metrics.js";
 import { startServer, type RunningServer } from "./server/server.js";
 import { warnIfFallback } from "./server/uws.js";
+import { AlertManager } from "./alerts/alert-manager.js";
+import { FLAG_CRITICAL } from "./ingest/batch-builder.js";
 
 export interface Running {
   config: Config;
@@ -28,6 +30,7 @@ export interface Running {
   bus: Bus;
   dispatcher?: Dispatcher;
   registry: DeviceRegistry;
+  alerts: AlertManager;
   /** Entries published but not yet durable, across every stream. */
   backlog(): Promise<number>;
   stop(): Promise<void>;
@@ -53,12 +56,32 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   let pool: WorkerPool | undefined;
   let dispatcher: Dispatcher | undefined;
   let unlock: (() => Promise<void>) | undefined;
+  if (!scaleOut) unlock = await lockDataDir(config.dataDir);
+  const alerts = await AlertManager.open({
+    dataDir: config.dataDir,
+    file: config.alertsFile,
+    redisUrl: config.redisUrl,
+    log,
+    facts: {
+      tags: (d) => registry.get(d)?.tags,
+      hasCriticalLimits: (d, c) => {
+        const spec = registry.get(d)?.channels?.[c];
+        return spec?.criticalAbove !== undefined || spec?.criticalBelow !== undefined;
+      },
+      criticalFlag: FLAG_CRITICAL,
+    },
+  }).catch(async (err: unknown) => {
+    await unlock?.();
+    throw err;
+  });
   if (!scaleOut) {
-    unlock = await lockDataDir(config.dataDir);
-    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers, analytics: config.analytics }).catch(async (err: unknown) => {
+    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers, analytics: config.analytics, onSignals: (s) => alerts.signals(s) }).catch(async (err: unknown) => {
+      await alerts.close();
       await unlock!();
       throw err;
     });
+    const workers = pool;
+    alerts.onSignalFilter((f) => void workers.setSignalFilter(f).catch((err: Error) => log(`alerts: workers did not take the signal filter: ${err.message}`)));
     for (const [id, spec] of registry.entries()) {
       if (spec.tags) await pool.defineDevice(partitionOf(id, config.partitions), id, spec.tags);
     }
@@ -66,7 +89,16 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   }
   const metrics = new ServerMetrics();
   // Embedded: large frames are decoded by the worker threads, off the socket thread.
-  const intake = new Intake(bus, registry, config, await createCodec(), counters(metrics), pool ? (kind, bytes, precision, now, limits) => pool!.decode(kind, bytes, precision, now, limits) : undefined);
+  // Alert rules on readings are evaluated on arrival (ingest triage), before the batch waits for a worker.
+  const triage = (cols: Parameters<AlertManager["observe"]>[0], at: number) => {
+    try {
+      alerts.observe(cols, at);
+    } catch (err) {
+      metrics.badFrames.inc(1, "ALERT_EVALUATION");
+      log(`alerts: a batch could not be evaluated: ${(err as Error).message}`);
+    }
+  };
+  const intake = new Intake(bus, registry, config, await createCodec(), counters(metrics), pool ? (kind, bytes, precision, now, limits) => pool!.decode(kind, bytes, precision, now, limits) : undefined, triage);
   const streams = LANES.flatMap((lane) => Array.from({ length: config.partitions }, (_, partition) => ({ region: config.region, partition, lane })));
   const backlog = async () => (await Promise.all(streams.map((s) => bus.backlog(ARCHIVER_GROUP, s)))).reduce((a, b) => a + b, 0);
   // Scale-out: queries go to the worker processes, which hold the archives.
@@ -75,11 +107,12 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     await dispatcher?.stop();
     await pool?.close();
     remote?.close();
+    await alerts.close();
     await unlock?.();
   };
   let server: RunningServer;
   try {
-    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: pool ? () => pool.health() : undefined, sharePort: scaleOut });
+    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: pool ? () => pool.health() : undefined, alerts, gauges: () => alerts.gauges(), sharePort: scaleOut });
   } catch (err) {
     await stopWorkers();
     await bus.close();
@@ -93,6 +126,7 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     bus,
     dispatcher,
     registry,
+    alerts,
     backlog,
     async stop() {
       server.close();

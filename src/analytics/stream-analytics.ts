@@ -43,6 +43,27 @@ export interface DeviceHealth {
   lastSeen: number;
 }
 
+/** What the analytics saw of one series in one batch, sent on to alert rules when it matters to them. */
+export interface SeriesSignal {
+  device: string;
+  channel: string;
+  /** Highest anomaly score of the batch's readings. */
+  anomaly: number;
+  /** Health findings (HEALTH bits) of the batch's readings, together. */
+  findings: number;
+  /** Event time (µs) of the series' last reading in the batch (for a silence: the sweep's time). */
+  at: number;
+}
+
+/** Which series' signals alert rules need: anomaly from `anomalyAbove` up, and changes of the `findings` bits. */
+export interface SignalFilter {
+  anomalyAbove: number;
+  findings: number;
+}
+
+/** No rule needs anything. */
+export const NO_SIGNALS: SignalFilter = { anomalyAbove: Infinity, findings: 0 };
+
 interface SeriesState {
   device: string;
   channel: string;
@@ -50,6 +71,9 @@ interface SeriesState {
   events: Map<HealthFinding, number>;
   anomaly: number;
   lastSeen: number;
+  /** Last signalled: whether its anomaly was at or above the filter's, and its filtered findings. */
+  signalledHigh: boolean;
+  signalledFindings: number;
 }
 
 /** The live analytics of one worker. */
@@ -60,6 +84,7 @@ export class StreamAnalytics {
   readonly #series: SeriesState[] = [];
   readonly #zones = new Map<string, string>();
   readonly #groups = new Map<string, number>();
+  #filter: SignalFilter = NO_SIGNALS;
 
   private constructor(kernels: AnalyticsKernels) {
     this.#kernels = kernels;
@@ -81,7 +106,7 @@ export class StreamAnalytics {
     if (slot === undefined) {
       slot = this.#series.length;
       channels.set(channel, slot);
-      this.#series.push({ device, channel, findings: 0, events: new Map(), anomaly: 0, lastSeen: 0 });
+      this.#series.push({ device, channel, findings: 0, events: new Map(), anomaly: 0, lastSeen: 0, signalledHigh: false, signalledFindings: 0 });
       const zone = this.#zones.get(device);
       if (zone !== undefined) {
         const groupKey = `${zone}\u0000${channel}`;
@@ -93,10 +118,15 @@ export class StreamAnalytics {
     return slot;
   }
 
-  /** Scores and judges a batch that arrived at `arrival` (µs). */
-  observe(batch: ReadingColumns, arrival: number): void {
+  /** Sets what observe() and sweep() signal (alert rules' needs). */
+  setSignalFilter(filter: SignalFilter): void {
+    this.#filter = filter;
+  }
+
+  /** Scores and judges a batch that arrived at `arrival` (µs); returns the signals the filter asks for. */
+  observe(batch: ReadingColumns, arrival: number): SeriesSignal[] {
     const n = batch.values.length;
-    if (n === 0) return;
+    if (n === 0) return [];
     const bySeries = batch.devices.map((d) => batch.channels.map((c) => this.#slot(d, c)));
     const slots = new Int32Array(n);
     for (let i = 0; i < n; i++) slots[i] = bySeries[batch.device[i]][batch.channel[i]];
@@ -105,6 +135,34 @@ export class StreamAnalytics {
     const reference = this.#peers.levels(slots, batch.values, arrival);
     this.#kernels.analyze(slots, batch.timestamps, new Float64Array(n).fill(arrival), batch.values, reference, scores, findings);
     for (let i = 0; i < n; i++) this.#record(slots[i], findings[i], scores[i], arrival);
+    return this.#signals(slots, scores, findings, batch.timestamps);
+  }
+
+  /** Per series of the batch: its signal, when the anomaly reaches the filter's (or just fell below it) or its filtered findings changed. */
+  #signals(slots: Int32Array, scores: Float64Array, findings: Uint32Array, timestamps: Float64Array): SeriesSignal[] {
+    const { anomalyAbove, findings: mask } = this.#filter;
+    if (anomalyAbove === Infinity && mask === 0) return [];
+    const seen = new Map<number, SeriesSignal>();
+    for (let i = 0; i < slots.length; i++) {
+      let sig = seen.get(slots[i]);
+      const s = this.#series[slots[i]];
+      if (!sig) seen.set(slots[i], (sig = { device: s.device, channel: s.channel, anomaly: 0, findings: 0, at: timestamps[i] }));
+      sig.anomaly = Math.max(sig.anomaly, scores[i]);
+      sig.findings |= findings[i];
+      sig.at = timestamps[i];
+    }
+    const out: SeriesSignal[] = [];
+    for (const [slot, sig] of seen) if (this.#changed(this.#series[slot], sig)) out.push(sig);
+    return out;
+  }
+
+  #changed(s: SeriesState, sig: SeriesSignal): boolean {
+    const high = sig.anomaly >= this.#filter.anomalyAbove;
+    const f = sig.findings & this.#filter.findings;
+    const changed = high || s.signalledHigh || f !== s.signalledFindings;
+    s.signalledHigh = high;
+    s.signalledFindings = f;
+    return changed;
   }
 
   #record(slot: number, findings: number, anomaly: number, at: number): void {
@@ -115,10 +173,18 @@ export class StreamAnalytics {
     s.lastSeen = at;
   }
 
-  /** Looks for series gone silent by `now` (µs); run it every second or so. */
-  sweep(now: number): void {
+  /** Looks for series gone silent by `now` (µs); run it every second or so. Returns the signals the filter asks for. */
+  sweep(now: number): SeriesSignal[] {
     const silent = this.#kernels.sweepSilence(now);
-    for (let slot = 0; slot < silent.length; slot++) if (silent[slot] & HEALTH.GAP) this.#series[slot].events.set("GAP", now);
+    const out: SeriesSignal[] = [];
+    for (let slot = 0; slot < silent.length; slot++) {
+      if (!(silent[slot] & HEALTH.GAP)) continue;
+      const s = this.#series[slot];
+      s.events.set("GAP", now);
+      const sig = { device: s.device, channel: s.channel, anomaly: 0, findings: HEALTH.GAP, at: now };
+      if (this.#filter.findings & HEALTH.GAP && this.#changed(s, sig)) out.push(sig);
+    }
+    return out;
   }
 
   /** Every device this worker has heard from, least healthy first. */

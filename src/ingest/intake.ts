@@ -53,6 +53,12 @@ export interface DecodedColumns {
  */
 export type FrameDecoder = (kind: FrameKind, bytes: Uint8Array, precision: Precision, now: number, limits: FrameLimits) => Promise<DecodedColumns>;
 
+/**
+ * Sees every frame's accepted readings on arrival, before they wait for the archive (the alert
+ * rules: ingest triage). It must not throw and must not keep the columns.
+ */
+export type ArrivalObserver = (cols: FlaggedColumns, arrival: number) => void;
+
 /** Frames with fewer readings kept than this are published together with the others of their turn. */
 const GATHER_BELOW = 1024;
 
@@ -74,13 +80,15 @@ export class Intake {
   /** Reused by every frame: decoding runs to take() without awaiting, so frames never share it. */
   readonly #builder = new BatchBuilder();
   readonly #decoder: FrameDecoder | undefined;
+  readonly #arrival: ArrivalObserver | undefined;
   /** Small frames' readings gathered in this event-loop turn, and the publication they will share. */
   #gathered: FlaggedColumns[] = [];
   #gatheredPublished: Promise<void> | undefined;
 
-  constructor(bus: Bus, registry: DeviceRegistry, config: Config, codec: Codec, counters: IntakeCounters, decoder?: FrameDecoder) {
+  constructor(bus: Bus, registry: DeviceRegistry, config: Config, codec: Codec, counters: IntakeCounters, decoder?: FrameDecoder, arrival?: ArrivalObserver) {
     this.#bus = bus;
     this.#decoder = decoder;
+    this.#arrival = arrival;
     this.#registry = registry;
     this.#config = config;
     this.#codec = codec;
@@ -113,6 +121,7 @@ export class Intake {
     for (const r of rejected) this.#counters.rejected(r.reason);
     const kept = checked.kept;
     if (kept.timestamps.length > 0) {
+      this.#arrival?.(kept, Date.now() * 1000);
       await this.#publish(kept);
       this.#counters.accepted(kept.timestamps.length);
     }

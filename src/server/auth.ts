@@ -7,10 +7,12 @@ import { globToRegExp } from "../query/query.js";
 export interface Principal {
   tenant: string;
   mayWrite(device: string): boolean;
+  /** Granted every device ("*"): may change what the whole process does (reload alert rules). */
+  everyDevice: boolean;
 }
 
 /** Anyone, for the embedded default with no tokens configured (bound to 127.0.0.1). */
-export const OPEN: Principal = { tenant: "default", mayWrite: () => true };
+export const OPEN: Principal = { tenant: "default", mayWrite: () => true, everyDevice: true };
 
 export class Authenticator {
   readonly #grants: Map<string, Principal>;
@@ -19,7 +21,7 @@ export class Authenticator {
     this.#grants = new Map(
       Object.entries(tokens).map(([token, grant]) => {
         const patterns = grant.devices.map(globToRegExp);
-        return [token, { tenant: grant.tenant, mayWrite: (d: string) => patterns.some((p) => p.test(d)) }];
+        return [token, { tenant: grant.tenant, mayWrite: (d: string) => patterns.some((p) => p.test(d)), everyDevice: grant.devices.includes("*") }];
       }),
     );
   }

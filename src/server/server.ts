@@ -1,5 +1,7 @@
 // The network face (uWebSockets.js): WS /v1/ingest for devices and gateways, POST /v1/write (and
-// /write, for Telegraf's outputs.influxdb) for line protocol, POST /v1/query, GET /metrics and /health.
+// /write, for Telegraf's outputs.influxdb) for line protocol, POST /v1/query, GET /v1/health, the alerts
+// (WS /v1/alerts, GET /v1/alerts/active and /v1/alerts/history, POST /v1/alerts/ack and /v1/alerts/reload),
+// GET /metrics and /health.
 // Auth happens before a socket exists; backpressure pauses a connection whose frames are not yet
 // durable, answers retry-after when a connection or the whole server has too much in flight (this uWS
 // build cannot pause a WebSocket's reads), and closes clients that never read their acks.
@@ -13,6 +15,25 @@ import type { ServerMetrics } from "./metrics.js";
 import type { Intake, IntakeResult, FrameKind } from "../ingest/intake.js";
 import type { Query, QueryResult } from "../query/query.js";
 import type { DeviceHealth } from "../analytics/stream-analytics.js";
+import type { AlertManager } from "../alerts/alert-manager.js";
+import type { AlertEvent } from "../alerts/lifecycle.js";
+import { EVENT_TYPES, type AlertEventType } from "../alerts/rules.js";
+
+/** A WS /v1/alerts subscriber. */
+interface Subscriber {
+  principal: Principal;
+  unsubscribe?: () => void;
+}
+
+/** A time in a query string: µs since the epoch, or an ISO 8601 date. */
+function timeParam(v: string | null): number | undefined {
+  if (v === null || v === "") return undefined;
+  const n = Number(v);
+  if (Number.isFinite(n)) return n;
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new Error(`${JSON.stringify(v)} is neither µs since the epoch nor an ISO 8601 time`);
+  return ms * 1000;
+}
 
 interface Connection {
   principal: Principal;
@@ -32,6 +53,8 @@ export interface ServerDeps {
   query: (q: Query) => Promise<QueryResult>;
   /** Answers GET /v1/health: every device's health, least healthy first (embedded mode; absent in scale-out). */
   health?: () => Promise<DeviceHealth[]>;
+  /** The process's alerts: served on WS /v1/alerts and /v1/alerts/*. */
+  alerts?: AlertManager;
   /** Extra gauges for /metrics (e.g. bus backlog). */
   gauges?: () => Record<string, number>;
   /**
@@ -236,6 +259,99 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
       (err: Error) => reply("500 Internal Server Error", JSON.stringify({ error: err.message })),
     );
   });
+
+  const alerts = deps.alerts;
+  if (alerts) {
+    // One JSON text per event, however many subscribers see it.
+    let lastEvent: AlertEvent | undefined;
+    let lastText = "";
+    const textOf = (e: AlertEvent) => (e === lastEvent ? lastText : ((lastEvent = e), (lastText = JSON.stringify(e))));
+    app.ws<Subscriber>("/v1/alerts", {
+      maxPayloadLength: 4096,
+      idleTimeout: Math.max(8, limits.idleTimeoutSeconds),
+      maxBackpressure: 4 << 20,
+      closeOnBackpressureLimit: 1,
+      upgrade: (res, req, context) => {
+        const principal = auth.check(req.getHeader("authorization"), req.getQuery() ?? "");
+        if (!principal) {
+          metrics.refused.inc(1, "unauthorized");
+          res.writeStatus("401 Unauthorized").end("a valid token is required");
+          return;
+        }
+        res.upgrade<Subscriber>({ principal }, req.getHeader("sec-websocket-key"), req.getHeader("sec-websocket-protocol"), req.getHeader("sec-websocket-extensions"), context);
+      },
+      open: (ws: WebSocket<Subscriber>) => {
+        const s = ws.getUserData();
+        ws.send(JSON.stringify({ type: "active", alerts: alerts.active().filter((a) => s.principal.mayWrite(a.device)) }));
+        s.unsubscribe = alerts.subscribe((e) => {
+          if (s.principal.mayWrite(e.alert.device)) ws.send(textOf(e));
+        });
+      },
+      // A subscriber may acknowledge: {"acknowledge": "<alert id>", "by": "<who>"}.
+      message: (ws: WebSocket<Subscriber>, message: ArrayBuffer) => {
+        const s = ws.getUserData();
+        let m: { acknowledge?: unknown; by?: unknown };
+        try {
+          m = JSON.parse(Buffer.from(message).toString("utf8"));
+        } catch {
+          return void ws.send(JSON.stringify({ error: "messages are JSON: {\"acknowledge\": \"<alert id>\", \"by\": \"<who>\"}" }));
+        }
+        const id = typeof m.acknowledge === "string" ? m.acknowledge : "";
+        const open = alerts.active().find((a) => a.id === id && s.principal.mayWrite(a.device));
+        if (!open) return void ws.send(JSON.stringify({ error: `no open alert ${JSON.stringify(id)}` }));
+        alerts.acknowledge(id, typeof m.by === "string" ? m.by : "websocket");
+      },
+      close: (ws: WebSocket<Subscriber>) => ws.getUserData().unsubscribe?.(),
+    });
+
+    app.get("/v1/alerts/active", (res, req) => {
+      const { principal, reply } = jsonRequest(res, req);
+      if (!principal) return;
+      reply("200 OK", JSON.stringify({ alerts: alerts.active().filter((a) => principal.mayWrite(a.device)) }));
+    });
+
+    app.get("/v1/alerts/history", (res, req) => {
+      const { principal, reply } = jsonRequest(res, req);
+      if (!principal) return;
+      const q = new URLSearchParams(req.getQuery() ?? "");
+      const type = q.get("type") ?? undefined;
+      const limit = q.get("limit") === null ? undefined : Number(q.get("limit"));
+      try {
+        if (type !== undefined && !EVENT_TYPES.includes(type as AlertEventType)) throw new Error(`type must be one of ${EVENT_TYPES.join(", ")}`);
+        if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error("limit must be a positive integer");
+        const events = alerts.history(
+          { from: timeParam(q.get("from")), to: timeParam(q.get("to")), device: q.get("device") ?? undefined, rule: q.get("rule") ?? undefined, id: q.get("id") ?? undefined, type: type as AlertEventType | undefined, limit },
+          (d) => principal.mayWrite(d),
+        );
+        reply("200 OK", JSON.stringify({ events }));
+      } catch (err) {
+        reply("400 Bad Request", JSON.stringify({ error: (err as Error).message }));
+      }
+    });
+
+    app.post("/v1/alerts/ack", (res, req) => {
+      const { principal, reply } = jsonRequest(res, req);
+      if (!principal) return;
+      readBody(res, 4096, (body) => {
+        let m: { id?: unknown; by?: unknown };
+        try {
+          m = JSON.parse(body?.toString("utf8") ?? "");
+        } catch {
+          return reply("400 Bad Request", JSON.stringify({ error: 'body is JSON: {"id": "<alert id>", "by": "<who>"}' }));
+        }
+        const open = alerts.active().find((a) => a.id === m.id && principal.mayWrite(a.device));
+        if (!open) return reply("404 Not Found", JSON.stringify({ error: `no open alert ${JSON.stringify(m.id)}` }));
+        reply("200 OK", JSON.stringify({ alert: alerts.acknowledge(open.id, typeof m.by === "string" ? m.by : "api") }));
+      });
+    });
+
+    app.post("/v1/alerts/reload", (res, req) => {
+      const { principal, reply } = jsonRequest(res, req);
+      if (!principal) return;
+      if (!principal.everyDevice) return reply("403 Forbidden", JSON.stringify({ error: "reloading rules needs a token granted every device" }));
+      alerts.reload().then((r) => reply(r.ok ? "200 OK" : "400 Bad Request", JSON.stringify(r)));
+    });
+  }
 
   app.get("/metrics", (res) => {
     res.writeHeader("Content-Type", "text/plain; version=0.0.4").end(metrics.render(deps.gauges?.() ?? {}));

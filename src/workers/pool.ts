@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { compileCodecModule } from "../codec/index.js";
 import { compileAnalyticsModule } from "../analytics/module.js";
-import type { DeviceHealth } from "../analytics/stream-analytics.js";
+import type { DeviceHealth, SeriesSignal, SignalFilter } from "../analytics/stream-analytics.js";
 import { finishQuery, type QueryPart } from "../query/finish.js";
 import type { Query, QueryResult } from "../query/query.js";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
@@ -42,10 +42,11 @@ class WorkerHandle {
   #next = 1;
   readonly #waiting = new Map<number, (m: Done) => void>();
 
-  constructor(worker: Worker, partitions: number[]) {
+  constructor(worker: Worker, partitions: number[], onSignals: (signals: SeriesSignal[]) => void) {
     this.worker = worker;
     this.partitions = partitions;
     worker.on("message", (m: FromWorker) => {
+      if (m.type === "signals") return onSignals(m.signals);
       if (m.type !== "done") return;
       const w = this.#waiting.get(m.id);
       this.#waiting.delete(m.id);
@@ -75,6 +76,8 @@ export interface PoolOptions {
   archive?: Omit<ArchiveOptions, "codec">;
   /** Score and judge archived batches (default true). */
   analytics?: boolean;
+  /** Receives the workers' signals (see setSignalFilter). */
+  onSignals?: (signals: SeriesSignal[]) => void;
 }
 
 export class WorkerPool {
@@ -103,7 +106,7 @@ export class WorkerPool {
         worker.once("message", (m: FromWorker) => (m.type === "ready" ? resolve() : reject(new Error("BUG: worker spoke before ready"))));
         worker.once("error", reject);
       });
-      const handle = new WorkerHandle(worker, partitions);
+      const handle = new WorkerHandle(worker, partitions, (signals) => options.onSignals?.(signals));
       worker.on("error", (err) => handle.failAll(err));
       handles.push(handle);
     }
@@ -147,6 +150,11 @@ export class WorkerPool {
     const now = Date.now() * 1000;
     const parts = await Promise.all(this.#handles.map((h) => h.call({ type: "health", now })));
     return parts.flatMap((p) => p.health ?? []).sort((a, b) => a.score - b.score || a.device.localeCompare(b.device));
+  }
+
+  /** Tells every worker which series' anomaly and health to signal (to `onSignals`). */
+  async setSignalFilter(filter: SignalFilter): Promise<void> {
+    await Promise.all(this.#handles.map((h) => h.call({ type: "signal-filter", filter })));
   }
 
   /** Runs a query on every partition and merges the parts. */

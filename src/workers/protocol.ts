@@ -9,7 +9,7 @@ import type { Precision } from "../ingest/frames/line-values.js";
 import type { Query } from "../query/query.js";
 import type { QueryPart } from "../query/finish.js";
 import type { ArchiveOptions } from "../archive/archive.js";
-import type { DeviceHealth } from "../analytics/stream-analytics.js";
+import type { DeviceHealth, SeriesSignal, SignalFilter } from "../analytics/stream-analytics.js";
 
 /** What a worker thread is started with. */
 export interface WorkerInit {
@@ -28,9 +28,13 @@ export type ToWorker =
   | { type: "define"; id: number; partition: number; device: string; tags: Record<string, string> }
   | { type: "checkpoint"; id: number }
   | { type: "health"; id: number; now: number }
+  /** What to signal from now on (the alert rules' needs). */
+  | { type: "signal-filter"; id: number; filter: SignalFilter }
   | { type: "decode"; id: number; kind: FrameKind; bytes: Uint8Array; precision: Precision; now: number; limits: FrameLimits }
   | { type: "close"; id: number };
 
 export type FromWorker =
   | { type: "ready" }
+  /** Unasked: series whose anomaly or health matters to an alert rule. */
+  | { type: "signals"; signals: SeriesSignal[] }
   | { type: "done"; id: number; points?: number; parts?: QueryPart[]; decoded?: DecodedColumns; health?: DeviceHealth[]; error?: { code?: string; message: string } };

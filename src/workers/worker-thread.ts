@@ -7,7 +7,7 @@ import { createCodec } from "../codec/index.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { BatchBuilder } from "../ingest/batch-builder.js";
 import { decodeFrame } from "../ingest/decode-frame.js";
-import { StreamAnalytics } from "../analytics/stream-analytics.js";
+import { StreamAnalytics, type SeriesSignal } from "../analytics/stream-analytics.js";
 
 /** Directory of a partition's archive. */
 export function partitionDir(dataDir: string, partition: number): string {
@@ -21,7 +21,10 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
   const reply = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   // Analytics run after the append is acknowledged: they never hold up durability.
   const analytics = init.analyticsModule ? await StreamAnalytics.create(init.analyticsModule) : undefined;
-  const sweep = setInterval(() => analytics?.sweep(Date.now() * 1000), 1000);
+  const signal = (signals: SeriesSignal[]) => {
+    if (signals.length > 0) reply({ type: "signals", signals });
+  };
+  const sweep = setInterval(() => analytics && signal(analytics.sweep(Date.now() * 1000)), 1000);
   sweep.unref();
   const builder = new BatchBuilder();
   const archive = (p: number) => {
@@ -36,7 +39,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
           const { points } = await archive(m.partition).append(m.batch);
           reply({ type: "done", id: m.id, points });
           try {
-            analytics?.observe(m.batch, Date.now() * 1000);
+            if (analytics) signal(analytics.observe(m.batch, Date.now() * 1000));
           } catch (err) {
             // The batch is durable and acknowledged already: a batch the kernels refuse must not answer twice.
             console.error(`analytics skipped a batch of partition ${m.partition}: ${(err as Error).message}`);
@@ -71,6 +74,10 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
           reply({ type: "done", id: m.id, decoded: { frame: decoding.frame, format: decoding.format, cols } }, transfer);
           break;
         }
+        case "signal-filter":
+          analytics?.setSignalFilter(m.filter);
+          reply({ type: "done", id: m.id });
+          break;
         case "health":
           reply({ type: "done", id: m.id, health: analytics?.health(m.now) ?? [] });
           break;
