@@ -53,6 +53,11 @@ export interface Config {
   region: string;
   partitions: number;
   workers: number;
+  /**
+   * Nice value of the archive worker threads: when the cores are contended they yield to the thread
+   * that reads sockets and evaluates alert rules (0 turns this off).
+   */
+  workerNice: number;
   /** Workers score and judge every batch they archive (anomaly, sensor health); off saves their CPU. */
   analytics: boolean;
   /** Redis URL for scale-out mode; absent: the in-process bus. */
@@ -76,6 +81,7 @@ export const DEFAULT_CONFIG: Config = {
   // One archive worker per core: the main thread's share (sockets, decoding) is light next to the
   // archive's, and on 2 cores two workers took 0.48 → 0.61 M readings/s in the ingest bench.
   workers: Math.max(1, availableParallelism()),
+  workerNice: 10,
   analytics: true,
   tokens: {},
   limits: {
@@ -115,6 +121,7 @@ export function checkConfig(c: Config): Config {
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new ConfigError(`port must be 0..65535, got ${c.port}`);
   positiveInt("partitions", c.partitions);
   positiveInt("workers", c.workers);
+  if (!Number.isInteger(c.workerNice) || c.workerNice < 0 || c.workerNice > 19) throw new ConfigError(`workerNice must be 0..19, got ${JSON.stringify(c.workerNice)}`);
   if (c.alertsFile !== undefined && (typeof c.alertsFile !== "string" || c.alertsFile === "")) throw new ConfigError("alertsFile must be a file path");
   if (typeof c.analytics !== "boolean") throw new ConfigError(`analytics must be true or false, got ${JSON.stringify(c.analytics)}`);
   for (const [k, v] of Object.entries(c.limits)) positiveInt(`limits.${k}`, v);

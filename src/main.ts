@@ -19,6 +19,7 @@ import { ServerMetrics } from "./server/metrics.js";
 import { startServer, type RunningServer } from "./server/server.js";
 import { warnIfFallback } from "./server/uws.js";
 import { AlertManager } from "./alerts/alert-manager.js";
+import { LoopHealth } from "./server/loop-health.js";
 import { FLAG_CRITICAL } from "./ingest/batch-builder.js";
 
 export interface Running {
@@ -75,7 +76,7 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     throw err;
   });
   if (!scaleOut) {
-    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers, analytics: config.analytics, onSignals: (s) => alerts.signals(s) }).catch(async (err: unknown) => {
+    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers, analytics: config.analytics, nice: config.workerNice, onSignals: (s) => alerts.signals(s) }).catch(async (err: unknown) => {
       await alerts.close();
       await unlock!();
       throw err;
@@ -103,7 +104,9 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   const backlog = async () => (await Promise.all(streams.map((s) => bus.backlog(ARCHIVER_GROUP, s)))).reduce((a, b) => a + b, 0);
   // Scale-out: queries go to the worker processes, which hold the archives.
   const remote = scaleOut ? await RemoteQuery.start(config.redisUrl!, config.region, config.partitions) : undefined;
+  const loop = new LoopHealth();
   const stopWorkers = async () => {
+    loop.close();
     await dispatcher?.stop();
     await pool?.close();
     remote?.close();
@@ -112,7 +115,7 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   };
   let server: RunningServer;
   try {
-    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: pool ? () => pool.health() : undefined, alerts, gauges: () => alerts.gauges(), sharePort: scaleOut });
+    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: pool ? () => pool.health() : undefined, alerts, gauges: () => ({ ...loop.gauges(), ...alerts.gauges() }), sharePort: scaleOut });
   } catch (err) {
     await stopWorkers();
     await bus.close();

@@ -1,4 +1,4 @@
-// The configuration's analytics switch: on by default, off from the environment, checked.
+// The configuration's analytics switch, alert rules file and worker priority: defaults, environment, checks.
 import { describe, it, expect } from "vitest";
 import { loadConfig, ConfigError } from "../src/config.js";
 
@@ -11,5 +11,12 @@ describe("the configuration", () => {
 
   it("refuses an analytics setting that is not true or false", () => {
     expect(() => loadConfig(undefined, {}, { analytics: "yes" as unknown as boolean })).toThrow(ConfigError);
+  });
+
+  it("takes the alert rules file from IOTPIPE_ALERTS_FILE and lowers worker priority by default", () => {
+    expect(loadConfig(undefined, { IOTPIPE_ALERTS_FILE: "/etc/iotpipe/alerts.json" }).alertsFile).toBe("/etc/iotpipe/alerts.json");
+    expect(loadConfig(undefined, {}).workerNice).toBe(10);
+    expect(() => loadConfig(undefined, {}, { workerNice: 25 })).toThrow(/workerNice/);
+    expect(() => loadConfig(undefined, {}, { alertsFile: "" })).toThrow(/alertsFile/);
   });
 });

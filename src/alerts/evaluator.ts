@@ -72,6 +72,9 @@ interface Watched {
   lastArrival: number;
 }
 
+/** Batches with up to this many (device, channel) cells look series up in a table, larger ones in a map. */
+const TABLE_CELLS = 1 << 18;
+
 const READING_KINDS = new Set(["threshold", "rate", "absence", "critical"]);
 
 export class RuleEvaluator {
@@ -148,35 +151,44 @@ export class RuleEvaluator {
     const rules = batch.channels.map((c) => this.#channelRules(c));
     if (rules.every((r) => r === null)) return;
     const width = batch.channels.length;
-    const seen = new Map<number, Watched | null>();
+    const cells = batch.devices.length * width;
+    // Per (device, channel) of the batch: 0 not looked up yet, −1 watched by no rule, k + 1 for watched[k].
+    const table = cells <= TABLE_CELLS ? new Int32Array(cells) : undefined;
+    const far = table ? undefined : new Map<number, number>();
+    const watched: Watched[] = [];
     const critical = this.#facts.criticalFlag;
     for (let i = 0; i < batch.values.length; i++) {
       const c = batch.channel[i];
       if (rules[c] === null) continue;
       const key = batch.device[i] * width + c;
-      let w = seen.get(key);
-      if (w === undefined) {
-        w = this.#series(batch.devices[batch.device[i]], batch.channels[c], now);
-        seen.set(key, w);
+      let k = table ? table[key] : (far!.get(key) ?? 0);
+      if (k === 0) {
+        const w = this.#series(batch.devices[batch.device[i]], batch.channels[c], now);
+        k = w ? watched.push(w) : -1;
+        if (table) table[key] = k;
+        else far!.set(key, k);
         if (w) {
           w.lastArrival = now;
           // A series that reported ends its absence.
           for (const t of w.absent) if (t.breaches > 0 || t.alert) this.#book.clear(t, now);
         }
       }
-      if (!w) continue;
+      if (k < 0) continue;
+      const w = watched[k - 1];
       const v = batch.values[i];
       const ts = batch.timestamps[i];
-      for (const t of w.tracks) {
+      const tracks = w.tracks;
+      for (let j = 0; j < tracks.length; j++) {
+        const t = tracks[j];
         const cond = t.rule.condition;
         let breached: boolean;
         let value = v;
-        if (cond.kind === "threshold") breached = (cond.above !== undefined && v > cond.above) || (cond.below !== undefined && v < cond.below);
+        if (cond.kind === "threshold") breached = v > (cond.above ?? Infinity) || v < (cond.below ?? -Infinity);
         else if (cond.kind === "critical") breached = (batch.flags[i] & critical) !== 0;
         else if (cond.kind === "rate") {
           if (!(ts > w.prevTs)) continue;
           value = ((v - w.prevValue) / (ts - w.prevTs)) * 1e6 * cond.perSeconds;
-          breached = (cond.above !== undefined && value > cond.above) || (cond.below !== undefined && value < cond.below);
+          breached = value > (cond.above ?? Infinity) || value < (cond.below ?? -Infinity);
         } else continue;
         if (breached) this.#book.breach(t, value, ts, now);
         else if (t.breaches > 0 || t.alert) this.#book.clear(t, now);

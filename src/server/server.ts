@@ -11,6 +11,7 @@ import type { HttpResponse, WebSocket, us_listen_socket } from "uWebSockets.js";
 import type { Config } from "../config.js";
 import { Authenticator, TokenBucket, tokenOf, type Principal } from "./auth.js";
 import { FlapDetector } from "./flapping.js";
+import { FrameTurns, type Turns } from "./frame-turns.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { Intake, IntakeResult, FrameKind } from "../ingest/intake.js";
 import type { Query, QueryResult } from "../query/query.js";
@@ -35,7 +36,7 @@ function timeParam(v: string | null): number | undefined {
   return ms * 1000;
 }
 
-interface Connection {
+interface Connection extends Turns {
   principal: Principal;
   /** The token it presented ("" when authentication is off), for flapping detection. */
   token: string;
@@ -110,6 +111,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
   const limits = config.limits;
   const overloaded = () => metrics.inFlightBytes > limits.globalInFlightBytes;
   const open = new Set<WebSocket<Connection>>();
+  const turns = new FrameTurns();
 
   const app = uWS.App();
   app.ws<Connection>("/v1/ingest", {
@@ -141,7 +143,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
         res.writeStatus("429 Too Many Requests").writeHeader("Retry-After", String(Math.ceil(wait / 1000))).end("reconnecting too often");
         return;
       }
-      res.upgrade<Connection>({ principal, token, openedAt: Date.now(), inFlight: 0, closed: false, acks: [] }, key, protocol, extensions, context);
+      res.upgrade<Connection>({ principal, token, openedAt: Date.now(), inFlight: 0, closed: false, acks: [], waiting: 0 }, key, protocol, extensions, context);
     },
     open: (ws: WebSocket<Connection>) => {
       open.add(ws);
@@ -162,12 +164,19 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
       }
       c.inFlight += size;
       metrics.inFlightBytes += size;
-      intake.ingest(kind, payload, c.principal, {}).then((result) => {
+      const done = () => {
         c.inFlight -= size;
         metrics.inFlightBytes -= size;
-        if (c.closed) return;
-        // Frames made durable by the same fsync resolve in the same tick: their acks share one write.
-        if (c.acks.push(ackMessage(result)) === 1) setImmediate(() => sendAcks(ws, c));
+      };
+      turns.offer(c, size, () => {
+        // A frame of a connection that closed while it waited: its device resends it.
+        if (c.closed) return done();
+        intake.ingest(kind, payload, c.principal, {}).then((result) => {
+          done();
+          if (c.closed) return;
+          // Frames made durable by the same fsync resolve in the same tick: their acks share one write.
+          if (c.acks.push(ackMessage(result)) === 1) setImmediate(() => sendAcks(ws, c));
+        });
       });
     },
     close: (ws: WebSocket<Connection>) => {

@@ -76,6 +76,8 @@ export interface PoolOptions {
   archive?: Omit<ArchiveOptions, "codec">;
   /** Score and judge archived batches (default true). */
   analytics?: boolean;
+  /** Nice value of the worker threads (default 0: as the process); see thread-priority.ts. */
+  nice?: number;
   /** Receives the workers' signals (see setSignalFilter). */
   onSignals?: (signals: SeriesSignal[]) => void;
 }
@@ -100,7 +102,7 @@ export class WorkerPool {
     for (let w = 0; w < count; w++) {
       const partitions: number[] = [];
       for (let p = w; p < options.partitions; p += count) partitions.push(p);
-      const init: WorkerInit = { dataDir: options.dataDir, partitions, archive: options.archive ?? {}, codecModule, analyticsModule };
+      const init: WorkerInit = { dataDir: options.dataDir, partitions, archive: options.archive ?? {}, codecModule, analyticsModule, nice: options.nice ?? 0 };
       const worker = new Worker(workerEntry(), { workerData: init });
       await new Promise<void>((resolve, reject) => {
         worker.once("message", (m: FromWorker) => (m.type === "ready" ? resolve() : reject(new Error("BUG: worker spoke before ready"))));

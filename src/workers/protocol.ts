@@ -20,6 +20,8 @@ export interface WorkerInit {
   codecModule: WebAssembly.Module;
   /** The analytics kernels' compiled module, compiled once by the pool; absent: analytics are off. */
   analyticsModule?: WebAssembly.Module;
+  /** Nice value the worker thread takes (0: as the process). */
+  nice: number;
 }
 
 export type ToWorker =

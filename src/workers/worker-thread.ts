@@ -7,6 +7,7 @@ import { createCodec } from "../codec/index.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { BatchBuilder } from "../ingest/batch-builder.js";
 import { decodeFrame } from "../ingest/decode-frame.js";
+import { lowerThreadPriority } from "./thread-priority.js";
 import { StreamAnalytics, type SeriesSignal } from "../analytics/stream-analytics.js";
 
 /** Directory of a partition's archive. */
@@ -15,6 +16,7 @@ export function partitionDir(dataDir: string, partition: number): string {
 }
 
 async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Promise<void> {
+  lowerThreadPriority(init.nice);
   const codec = await createCodec({ module: init.codecModule });
   const archives = new Map<number, Archive>();
   for (const p of init.partitions) archives.set(p, await Archive.open(partitionDir(init.dataDir, p), { ...init.archive, codec }));
