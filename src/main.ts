@@ -70,6 +70,9 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
         return spec?.criticalAbove !== undefined || spec?.criticalBelow !== undefined;
       },
       criticalFlag: FLAG_CRITICAL,
+      criticalChannels: new Set(
+        [...registry.entries()].flatMap(([, spec]) => Object.entries(spec.channels ?? {}).filter(([, c]) => c.criticalAbove !== undefined || c.criticalBelow !== undefined).map(([name]) => name)),
+      ),
     },
   }).catch(async (err: unknown) => {
     await unlock?.();

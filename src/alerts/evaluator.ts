@@ -27,6 +27,8 @@ export interface DeviceFacts {
   tags(device: string): Record<string, string> | undefined;
   /** Whether the registry gives the series critical limits. */
   hasCriticalLimits(device: string, channel: string): boolean;
+  /** Channels the registry gives critical limits on any device. */
+  criticalChannels: ReadonlySet<string>;
   /** The flag bit validation sets on a reading beyond its critical limits. */
   criticalFlag: number;
 }
@@ -86,6 +88,8 @@ export class RuleEvaluator {
   readonly #watched = new Map<string, Map<string, Watched | null>>();
   readonly #signalTracks = new Map<string, Map<string, Track[] | null>>();
   readonly #absence: { track: Track; series: Watched }[] = [];
+  /** Tracks of the registry's critical limits that are breached, pending or firing. */
+  readonly #criticalActive = new Set<Track>();
   readonly filter: SignalFilter;
 
   /** `now`: wall time (µs) the series that absence rules name exactly start being waited for. */
@@ -121,7 +125,8 @@ export class RuleEvaluator {
   #channelRules(channel: string): CompiledRule[] | null {
     let rules = this.#byChannel.get(channel);
     if (rules === undefined) {
-      const matching = this.#readingRules.filter((r) => !r.channel || r.channel(channel));
+      const critical = this.#facts.criticalChannels.has(channel);
+      const matching = this.#readingRules.filter((r) => (!r.channel || r.channel(channel)) && (r.rule.condition.kind !== "critical" || critical));
       this.#byChannel.set(channel, (rules = matching.length ? matching : null));
     }
     return rules;
@@ -150,6 +155,9 @@ export class RuleEvaluator {
   observe(batch: ReadingBatch, now: number): void {
     const rules = batch.channels.map((c) => this.#channelRules(c));
     if (rules.every((r) => r === null)) return;
+    // Channels only the registry's critical limits watch: while no such alert is open or pending, only
+    // readings flagged critical need looking at.
+    const criticalOnly = rules.map((r) => r !== null && r.every((x) => x.rule.condition.kind === "critical"));
     const width = batch.channels.length;
     const cells = batch.devices.length * width;
     // Per (device, channel) of the batch: 0 not looked up yet, −1 watched by no rule, k + 1 for watched[k].
@@ -159,7 +167,7 @@ export class RuleEvaluator {
     const critical = this.#facts.criticalFlag;
     for (let i = 0; i < batch.values.length; i++) {
       const c = batch.channel[i];
-      if (rules[c] === null) continue;
+      if (rules[c] === null || (criticalOnly[c] && this.#criticalActive.size === 0 && !(batch.flags[i] & critical))) continue;
       const key = batch.device[i] * width + c;
       let k = table ? table[key] : (far!.get(key) ?? 0);
       if (k === 0) {
@@ -192,6 +200,10 @@ export class RuleEvaluator {
         } else continue;
         if (breached) this.#book.breach(t, value, ts, now);
         else if (t.breaches > 0 || t.alert) this.#book.clear(t, now);
+        if (cond.kind === "critical") {
+          if (t.breaches > 0 || t.alert) this.#criticalActive.add(t);
+          else this.#criticalActive.delete(t);
+        }
       }
       if (ts > w.prevTs) {
         w.prevTs = ts;

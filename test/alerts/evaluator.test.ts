@@ -8,7 +8,7 @@ import { HEALTH } from "../../src/analytics/kernels.js";
 
 const CRITICAL = 2;
 const TAGS: Record<string, Record<string, string>> = { "press-1": { zone: "a", type: "press" }, "press-2": { zone: "b", type: "press" }, "pump-1": { zone: "a", type: "pump" } };
-const facts: DeviceFacts = { tags: (d) => TAGS[d], hasCriticalLimits: (d, c) => d === "pump-1" && c === "pressure", criticalFlag: CRITICAL };
+const facts: DeviceFacts = { tags: (d) => TAGS[d], hasCriticalLimits: (d, c) => d === "pump-1" && c === "pressure", criticalChannels: new Set(["pressure"]), criticalFlag: CRITICAL };
 
 function setup(rules: unknown[], registryCritical = false) {
   const events: AlertEvent[] = [];
