@@ -1,6 +1,7 @@
 // The alert file's checks: a good file gives the rules with their defaults, a bad one is refused with
 // the path of the first bad field.
 import { describe, it, expect } from "vitest";
+import { readFileSync } from "node:fs";
 import { parseAlertConfig, AlertConfigError } from "../../src/alerts/rules.js";
 import { HEALTH } from "../../src/analytics/kernels.js";
 
@@ -51,5 +52,10 @@ describe("parseAlertConfig", () => {
     expect(refusal({ sinks: { webhooks: [{ url: "ftp://x" }] } })).toBe("sinks.webhooks[0].url");
     expect(refusal({ sinks: { webhooks: [{ url: "http://x", events: ["fired"] }] } })).toBe("sinks.webhooks[0].events");
     expect(refusal([])).toBe("alerts");
+  });
+
+  it("accepts the example file the README points to", () => {
+    const example = JSON.parse(readFileSync(new URL("../../docs/examples/alerts.json", import.meta.url), "utf8"));
+    expect(parseAlertConfig(example).rules.map((r) => r.condition.kind)).toEqual(["threshold", "rate", "absence", "anomaly", "health"]);
   });
 });
