@@ -4,6 +4,7 @@
 // command line's. Checked once at start-up; every module takes its part of it as data.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { parseWindowSpecs, WindowConfigError, type WindowSpec } from "./analytics/windows/window-spec.js";
 
 /** A device token: what it may send, for which tenant. */
 export interface TokenGrant {
@@ -66,6 +67,8 @@ export interface Config {
   registryFile?: string;
   /** Alert rules and sinks (JSON, reloaded when it changes); absent: the registry's critical limits alert. */
   alertsFile?: string;
+  /** Event-time windows the workers run (the file's "windows" list: see README); empty: none. */
+  windows: WindowSpec[];
   /** Tokens; when empty, authentication is off (the embedded default, bound to 127.0.0.1). */
   tokens: Record<string, TokenGrant>;
   limits: Limits;
@@ -83,6 +86,7 @@ export const DEFAULT_CONFIG: Config = {
   workers: Math.max(1, availableParallelism()),
   workerNice: 10,
   analytics: true,
+  windows: [],
   tokens: {},
   limits: {
     maxFrameBytes: 1 << 20,
@@ -154,6 +158,13 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, 
   if (env.IOTPIPE_REDIS_URL) fromEnv.redisUrl = env.IOTPIPE_REDIS_URL;
   if (env.IOTPIPE_ALERTS_FILE) fromEnv.alertsFile = env.IOTPIPE_ALERTS_FILE;
   if (env.IOTPIPE_ANALYTICS) fromEnv.analytics = !["off", "false", "0"].includes(env.IOTPIPE_ANALYTICS);
+  let windows: WindowSpec[];
+  try {
+    windows = overrides.windows ?? parseWindowSpecs((fromFile as { windows?: unknown }).windows);
+  } catch (err) {
+    if (err instanceof WindowConfigError) throw new ConfigError(`config ${file}: ${err.message}`);
+    throw err;
+  }
   const c: Config = {
     ...DEFAULT_CONFIG,
     ...fromFile,
@@ -162,6 +173,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env, 
     limits: { ...DEFAULT_CONFIG.limits, ...fromFile.limits, ...overrides.limits },
     validation: { ...DEFAULT_CONFIG.validation, ...fromFile.validation, ...overrides.validation },
     tokens: { ...DEFAULT_CONFIG.tokens, ...fromFile.tokens, ...overrides.tokens },
+    windows,
   };
   return checkConfig(c);
 }

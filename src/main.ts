@@ -21,6 +21,10 @@ import { warnIfFallback } from "./server/uws.js";
 import { AlertManager } from "./alerts/alert-manager.js";
 import { LoopHealth } from "./server/loop-health.js";
 import { FLAG_CRITICAL } from "./ingest/batch-builder.js";
+import { WindowFeed } from "./analytics/windows/window-feed.js";
+import { ZoneWindows } from "./analytics/windows/zone-windows.js";
+import { derivedColumns } from "./analytics/windows/derived-series.js";
+import type { WindowReport } from "./workers/protocol.js";
 
 export interface Running {
   config: Config;
@@ -32,6 +36,8 @@ export interface Running {
   dispatcher?: Dispatcher;
   registry: DeviceRegistry;
   alerts: AlertManager;
+  /** Event-time windows as they fire (embedded mode: the workers' results, zone windows merged here). */
+  windows: WindowFeed;
   /** Entries published but not yet durable, across every stream. */
   backlog(): Promise<number>;
   stop(): Promise<void>;
@@ -78,8 +84,24 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     await unlock?.();
     throw err;
   });
+  const metrics = new ServerMetrics();
+  const windows = new WindowFeed();
+  const zones = await ZoneWindows.create(config.windows, Math.min(config.workers, config.partitions));
+  const stored = new Set(config.windows.filter((w) => w.store).map((w) => w.name));
+  // Workers store their series' and devices' windows themselves; zone windows are complete only here.
+  const onWindows = (worker: number, report: WindowReport) => {
+    for (const [w, n] of Object.entries(report.late)) metrics.lateReadings.inc(n, w);
+    const zoneResults = zones.take(worker, report.zoneParts, report.zoneWatermarks, report.swept);
+    const results = zoneResults.length ? [...report.results, ...zoneResults] : report.results;
+    for (const r of results) metrics.windowsFired.inc(1, r.window);
+    windows.publish(results);
+    for (const r of zoneResults) {
+      const cols = derivedColumns([r], [], stored);
+      if (cols && pool) pool.append(partitionOf(r.device, config.partitions), { ...cols, flags: new Uint8Array(cols.values.length) }, true).catch((err: Error) => log(`windows: zone window ${r.window} of ${r.device} not stored: ${err.message}`));
+    }
+  };
   if (!scaleOut) {
-    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers, analytics: config.analytics, nice: config.workerNice, onSignals: (s) => alerts.signals(s) }).catch(async (err: unknown) => {
+    pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers, analytics: config.analytics, nice: config.workerNice, onSignals: (s) => alerts.signals(s), windows: config.windows, onWindows }).catch(async (err: unknown) => {
       await alerts.close();
       await unlock!();
       throw err;
@@ -91,7 +113,6 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     }
     dispatcher = new Dispatcher(bus, pool, config.region);
   }
-  const metrics = new ServerMetrics();
   // Embedded: large frames are decoded by the worker threads, off the socket thread.
   // Alert rules on readings are evaluated on arrival (ingest triage), before the batch waits for a worker.
   const triage = (cols: Parameters<AlertManager["observe"]>[0], at: number) => {
@@ -118,7 +139,7 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   };
   let server: RunningServer;
   try {
-    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: pool ? () => pool.health() : undefined, alerts, gauges: () => ({ ...loop.gauges(), ...alerts.gauges() }), sharePort: scaleOut });
+    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: pool ? () => pool.health() : undefined, alerts, windows, gauges: () => ({ ...loop.gauges(), ...alerts.gauges() }), sharePort: scaleOut });
   } catch (err) {
     await stopWorkers();
     await bus.close();
@@ -133,6 +154,7 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     dispatcher,
     registry,
     alerts,
+    windows,
     backlog,
     async stop() {
       server.close();

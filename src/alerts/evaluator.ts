@@ -6,7 +6,8 @@
 // rule names, and a comparison per rule otherwise.
 import type { SeriesSignal, SignalFilter } from "../analytics/stream-analytics.js";
 import type { AlertBook, Track } from "./lifecycle.js";
-import type { AlertRule, Match } from "./rules.js";
+import type { AlertRule } from "./rules.js";
+import { compileMatch, type SeriesPredicate } from "../analytics/series-match.js";
 import { REGISTRY_CRITICAL } from "./rules.js";
 
 export type { SeriesSignal, SignalFilter } from "../analytics/stream-analytics.js";
@@ -33,34 +34,12 @@ export interface DeviceFacts {
   criticalFlag: number;
 }
 
-function globs(patterns: string[] | undefined): ((s: string) => boolean) | undefined {
-  if (!patterns) return undefined;
-  const exact = new Set(patterns.filter((p) => !p.includes("*")));
-  const wild = patterns.filter((p) => p.includes("*")).map((p) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`));
-  return (s) => exact.has(s) || wild.some((r) => r.test(s));
-}
-
-interface CompiledRule {
+interface CompiledRule extends SeriesPredicate {
   rule: AlertRule;
-  channel?: (c: string) => boolean;
-  device: (d: string, tags: Record<string, string> | undefined) => boolean;
 }
 
 function compile(rule: AlertRule): CompiledRule {
-  const m: Match = rule.match;
-  const devices = globs(m.devices);
-  const zones = m.zones && new Set(m.zones);
-  const types = m.types && new Set(m.types);
-  const tags = m.tags && Object.entries(m.tags);
-  return {
-    rule,
-    channel: globs(m.channels),
-    device: (d, t) =>
-      (!devices || devices(d)) &&
-      (!zones || (t?.zone !== undefined && zones.has(t.zone))) &&
-      (!types || (t?.type !== undefined && types.has(t.type))) &&
-      (!tags || tags.every(([k, v]) => t?.[k] === v)),
-  };
+  return { rule, ...compileMatch(rule.match) };
 }
 
 /** A series some reading rule watches: its tracks and what rate of change and absence need. */

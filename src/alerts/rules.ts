@@ -2,21 +2,12 @@
 // uses. Every field is validated: a bad file is refused whole, naming the first bad field, and the
 // rules in force stay in force.
 import { HEALTH, type HealthFinding } from "../analytics/kernels.js";
+import { parseMatch, type Match } from "../analytics/series-match.js";
+
+export type { Match } from "../analytics/series-match.js";
 
 export type Severity = "critical" | "warning" | "info";
 export const SEVERITIES: readonly Severity[] = ["info", "warning", "critical"];
-
-/** Which series a rule watches; every given field must match (globs with `*` in names). */
-export interface Match {
-  devices?: string[];
-  channels?: string[];
-  /** Registry tag `zone`. */
-  zones?: string[];
-  /** Registry tag `type` (device type). */
-  types?: string[];
-  /** Other registry tags, each equal. */
-  tags?: Record<string, string>;
-}
 
 /** What breaches a rule, per reading (threshold, rate) or per worker signal (anomaly, health), or over time (absence). */
 export type Condition =
@@ -199,24 +190,6 @@ function condition(path: string, rule: Json): Condition {
   }
 }
 
-function match(path: string, v: unknown): Match {
-  if (v === undefined) return {};
-  const o = object(path, v);
-  onlyKeys(path, o, ["devices", "channels", "zones", "types", "tags"]);
-  const m: Match = {
-    devices: strings(`${path}.devices`, o.devices),
-    channels: strings(`${path}.channels`, o.channels),
-    zones: strings(`${path}.zones`, o.zones),
-    types: strings(`${path}.types`, o.types),
-  };
-  if (o.tags !== undefined) {
-    const tags = object(`${path}.tags`, o.tags);
-    for (const [k, t] of Object.entries(tags)) if (typeof t !== "string") throw new AlertConfigError(`${path}.tags.${k}`, "must be a string");
-    m.tags = tags as Record<string, string>;
-  }
-  return m;
-}
-
 function rule(path: string, v: unknown): AlertRule {
   const o = object(path, v);
   onlyKeys(path, o, ["name", "severity", "description", "match", "for", "resolve", "repeatSeconds", "escalate", ...CONDITIONS]);
@@ -230,7 +203,7 @@ function rule(path: string, v: unknown): AlertRule {
     name: o.name,
     severity: severity(`${path}.severity`, o.severity ?? "warning"),
     description: typeof o.description === "string" ? o.description : undefined,
-    match: match(`${path}.match`, o.match),
+    match: parseMatch(`${path}.match`, o.match, (p, message) => new AlertConfigError(p, message)),
     condition: cond,
     forReadings: count(`${path}.for.readings`, forSpec.readings, 1),
     forSeconds: nonNegative(`${path}.for.seconds`, forSpec.seconds, 0),

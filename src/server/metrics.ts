@@ -105,6 +105,8 @@ export class ServerMetrics {
   readonly connections = new Counter("iotpipe_connections_total", "WebSocket connections opened.");
   readonly refused = new Counter("iotpipe_connections_refused_total", "Connections refused, by reason.");
   readonly ackLatency = new LatencyHistogram("iotpipe_ack_latency_seconds");
+  readonly windowsFired = new Counter("iotpipe_windows_fired_total", "Event-time windows fired (updates after late readings included), by window.");
+  readonly lateReadings = new Counter("iotpipe_window_late_readings_total", "Readings too late for every window that could hold them (the late side output), by window.");
   openConnections = 0;
   inFlightBytes = 0;
   /** Devices that have sent a frame. */
@@ -125,6 +127,8 @@ export class ServerMetrics {
       this.connections.render(""),
       this.refused.render("reason"),
       this.ackLatency.render(),
+      this.windowsFired.render("window"),
+      this.lateReadings.render("window"),
       ...Object.entries(gauges).map(([k, v]) => `# TYPE ${k} gauge\n${k} ${v}`),
       "",
     ].join("\n");

@@ -1,7 +1,7 @@
 // The network face (uWebSockets.js): WS /v1/ingest for devices and gateways, POST /v1/write (and
 // /write, for Telegraf's outputs.influxdb) for line protocol, POST /v1/query, GET /v1/health, the alerts
 // (WS /v1/alerts, GET /v1/alerts/active and /v1/alerts/history, POST /v1/alerts/ack and /v1/alerts/reload),
-// GET /metrics and /health.
+// fired windows (WS /v1/windows), GET /metrics and /health.
 // Auth happens before a socket exists; backpressure pauses a connection whose frames are not yet
 // durable, answers retry-after when a connection or the whole server has too much in flight (this uWS
 // build cannot pause a WebSocket's reads), and closes clients that never read their acks.
@@ -19,6 +19,8 @@ import type { DeviceHealth } from "../analytics/stream-analytics.js";
 import type { AlertManager } from "../alerts/alert-manager.js";
 import type { AlertEvent } from "../alerts/lifecycle.js";
 import { EVENT_TYPES, type AlertEventType } from "../alerts/rules.js";
+import type { WindowFeed } from "../analytics/windows/window-feed.js";
+import { serveWindows } from "./window-routes.js";
 
 /** A WS /v1/alerts subscriber. */
 interface Subscriber {
@@ -56,6 +58,8 @@ export interface ServerDeps {
   health?: () => Promise<DeviceHealth[]>;
   /** The process's alerts: served on WS /v1/alerts and /v1/alerts/*. */
   alerts?: AlertManager;
+  /** Event-time windows as they fire: served on WS /v1/windows. */
+  windows?: WindowFeed;
   /** Extra gauges for /metrics (e.g. bus backlog). */
   gauges?: () => Record<string, number>;
   /**
@@ -361,6 +365,8 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
       alerts.reload().then((r) => reply(r.ok ? "200 OK" : "400 Bad Request", JSON.stringify(r)));
     });
   }
+
+  if (deps.windows) serveWindows(app, deps.windows, auth, metrics, limits);
 
   app.get("/metrics", (res) => {
     res.writeHeader("Content-Type", "text/plain; version=0.0.4").end(metrics.render(deps.gauges?.() ?? {}));

@@ -10,7 +10,9 @@ import { finishQuery, type QueryPart } from "../query/finish.js";
 import type { Query, QueryResult } from "../query/query.js";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
 import type { ArchiveOptions } from "../archive/archive.js";
-import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
+import type { FromWorker, ToWorker, WorkerInit, WindowReport } from "./protocol.js";
+import type { WindowSpec } from "../analytics/windows/window-spec.js";
+import { compileWindowModule } from "../analytics/windows/module.js";
 import type { DecodedColumns } from "../ingest/intake.js";
 import type { FrameKind } from "../ingest/decode-frame.js";
 import type { FrameLimits } from "../ingest/frames/frame.js";
@@ -42,11 +44,12 @@ class WorkerHandle {
   #next = 1;
   readonly #waiting = new Map<number, (m: Done) => void>();
 
-  constructor(worker: Worker, partitions: number[], onSignals: (signals: SeriesSignal[]) => void) {
+  constructor(worker: Worker, partitions: number[], onSignals: (signals: SeriesSignal[]) => void, onWindows: (report: WindowReport) => void) {
     this.worker = worker;
     this.partitions = partitions;
     worker.on("message", (m: FromWorker) => {
       if (m.type === "signals") return onSignals(m.signals);
+      if (m.type === "windows") return onWindows(m.report);
       if (m.type !== "done") return;
       const w = this.#waiting.get(m.id);
       this.#waiting.delete(m.id);
@@ -80,6 +83,10 @@ export interface PoolOptions {
   nice?: number;
   /** Receives the workers' signals (see setSignalFilter). */
   onSignals?: (signals: SeriesSignal[]) => void;
+  /** Event-time window definitions the workers run on what they archive. */
+  windows?: WindowSpec[];
+  /** Receives each worker's window report (its index, the report). */
+  onWindows?: (worker: number, report: WindowReport) => void;
 }
 
 export class WorkerPool {
@@ -97,18 +104,21 @@ export class WorkerPool {
   static async start(options: PoolOptions): Promise<WorkerPool> {
     const codecModule = await compileCodecModule();
     const analyticsModule = options.analytics === false ? undefined : await compileAnalyticsModule();
+    const windows = options.windows ?? [];
+    const windowModule = windows.length > 0 ? await compileWindowModule() : undefined;
     const count = Math.min(options.workers, options.partitions);
     const handles: WorkerHandle[] = [];
     for (let w = 0; w < count; w++) {
       const partitions: number[] = [];
       for (let p = w; p < options.partitions; p += count) partitions.push(p);
-      const init: WorkerInit = { dataDir: options.dataDir, partitions, archive: options.archive ?? {}, codecModule, analyticsModule, nice: options.nice ?? 0 };
+      const init: WorkerInit = { dataDir: options.dataDir, partitions, archive: options.archive ?? {}, codecModule, analyticsModule, nice: options.nice ?? 0, partitionCount: options.partitions, windows, windowModule };
       const worker = new Worker(workerEntry(), { workerData: init });
       await new Promise<void>((resolve, reject) => {
         worker.once("message", (m: FromWorker) => (m.type === "ready" ? resolve() : reject(new Error("BUG: worker spoke before ready"))));
         worker.once("error", reject);
       });
-      const handle = new WorkerHandle(worker, partitions, (signals) => options.onSignals?.(signals));
+      const index = w;
+      const handle = new WorkerHandle(worker, partitions, (signals) => options.onSignals?.(signals), (report) => options.onWindows?.(index, report));
       worker.on("error", (err) => handle.failAll(err));
       handles.push(handle);
     }
@@ -125,9 +135,12 @@ export class WorkerPool {
     return this.#handles[index].partitions;
   }
 
-  /** Appends a batch to a partition's archive; resolves once it is durable. */
-  async append(partition: number, batch: FlaggedColumns): Promise<number> {
-    return (await this.#owner[partition].call({ type: "append", partition, batch })).points ?? 0;
+  /**
+   * Appends a batch to a partition's archive; resolves once it is durable. `derived`: window results
+   * written back, which the workers' analytics and windows do not take again.
+   */
+  async append(partition: number, batch: FlaggedColumns, derived = false): Promise<number> {
+    return (await this.#owner[partition].call({ type: "append", partition, batch, derived })).points ?? 0;
   }
 
   /**

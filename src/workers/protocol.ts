@@ -10,6 +10,18 @@ import type { Query } from "../query/query.js";
 import type { QueryPart } from "../query/finish.js";
 import type { ArchiveOptions } from "../archive/archive.js";
 import type { DeviceHealth, SeriesSignal, SignalFilter } from "../analytics/stream-analytics.js";
+import type { WindowSpec } from "../analytics/windows/window-spec.js";
+import type { WindowResult, ZonePart, ZoneWatermark } from "../analytics/windows/stream-windows.js";
+
+/** What a worker's windows produced, for the pool: results, late counts by window, and zone parts. */
+export interface WindowReport {
+  results: WindowResult[];
+  late: Record<string, number>;
+  zoneParts: ZonePart[];
+  zoneWatermarks: ZoneWatermark[];
+  /** From a sweep: zoneWatermarks names every zone the worker has devices in. */
+  swept: boolean;
+}
 
 /** What a worker thread is started with. */
 export interface WorkerInit {
@@ -22,10 +34,16 @@ export interface WorkerInit {
   analyticsModule?: WebAssembly.Module;
   /** Nice value the worker thread takes (0: as the process). */
   nice: number;
+  /** Partitions in all (to find a device's partition). */
+  partitionCount: number;
+  /** Event-time window definitions, and their kernel's compiled module (absent: no windows). */
+  windows: WindowSpec[];
+  windowModule?: WebAssembly.Module;
 }
 
 export type ToWorker =
-  | { type: "append"; id: number; partition: number; batch: FlaggedColumns }
+  /** `derived`: window results written back, which analytics and windows do not take again. */
+  | { type: "append"; id: number; partition: number; batch: FlaggedColumns; derived?: boolean }
   | { type: "query"; id: number; query: Query; dryRun: boolean }
   | { type: "define"; id: number; partition: number; device: string; tags: Record<string, string> }
   | { type: "checkpoint"; id: number }
@@ -39,4 +57,6 @@ export type FromWorker =
   | { type: "ready" }
   /** Unasked: series whose anomaly or health matters to an alert rule. */
   | { type: "signals"; signals: SeriesSignal[] }
+  /** Unasked: windows fired, late readings, zone parts. */
+  | { type: "windows"; report: WindowReport }
   | { type: "done"; id: number; points?: number; parts?: QueryPart[]; decoded?: DecodedColumns; health?: DeviceHealth[]; error?: { code?: string; message: string } };

@@ -1,0 +1,193 @@
+// A pane: the mergeable aggregate of the readings of one series in one stretch of event time. Count,
+// sum, min, max, Welford mean and M2 (numerically stable variance, merged with Chan's formula), the
+// earliest and latest reading by timestamp (for first/last and rate of change), and a 32-bin sketch.
+// The sketch is an equal-width histogram on a power-of-two grid: bin i holds values in
+// [(base + i) / scale, (base + i + 1) / scale). It starts fine (about 1/1000 of the first value) and
+// halves its resolution whenever a value falls outside, so two sketches always merge exactly onto the
+// coarser grid and a quantile read from it is off by at most one bin width.
+
+export const PANE_BYTES: usize = 232;
+export const BINS: i32 = 32;
+
+// Field offsets (f64 unless noted).
+export const ID = 0; // pane index (floor(ts / pane length)), or the session's number
+export const COUNT = 8;
+export const SUM = 16;
+export const MIN = 24;
+export const MAX = 32;
+export const MEAN = 40;
+export const M2 = 48;
+export const FIRST_TS = 56;
+export const FIRST = 64;
+export const LAST_TS = 72;
+export const LAST = 80;
+export const SCALE = 88; // bins per value unit: a power of two
+export const BASE = 96; // grid index of bin 0
+export const BIN0 = 104; // u32 × 32
+
+/** Scratch for re-binning: 32 u32 counts, laid out by the workspace. */
+export let scratch: usize = 0;
+
+export function setScratch(at: usize): void {
+  scratch = at;
+}
+
+/** An empty pane with index `id`. */
+export function clearPane(p: usize, id: f64): void {
+  memory.fill(p, 0, PANE_BYTES);
+  store<f64>(p + ID, id);
+}
+
+/** 2^(10 − exponent of |v|): about a thousand bins per unit of the value's own size. */
+function firstScale(v: f64): f64 {
+  let e = <i32>((reinterpret<u64>(v) >> 52) & 0x7ff) - 1023;
+  if (v == 0 || e < -1000) e = -10;
+  const k = min(1000, 10 - e);
+  return reinterpret<f64>(<u64>(1023 + k) << 52);
+}
+
+/** Adds one finite reading. */
+// @ts-ignore: decorator
+@inline
+export function addReading(p: usize, ts: f64, v: f64): void {
+  const n = load<f64>(p + COUNT) + 1;
+  store<f64>(p + COUNT, n);
+  store<f64>(p + SUM, load<f64>(p + SUM) + v);
+  if (n == 1) {
+    store<f64>(p + MIN, v);
+    store<f64>(p + MAX, v);
+    store<f64>(p + MEAN, v);
+    store<f64>(p + FIRST_TS, ts);
+    store<f64>(p + FIRST, v);
+    store<f64>(p + LAST_TS, ts);
+    store<f64>(p + LAST, v);
+    const scale = firstScale(v);
+    store<f64>(p + SCALE, scale);
+    store<f64>(p + BASE, Math.floor(v * scale) - 16);
+    store<u32>(p + BIN0 + 64, 1);
+    return;
+  }
+  if (v < load<f64>(p + MIN)) store<f64>(p + MIN, v);
+  if (v > load<f64>(p + MAX)) store<f64>(p + MAX, v);
+  const mean = load<f64>(p + MEAN);
+  const d = v - mean;
+  const m = mean + d / n;
+  store<f64>(p + MEAN, m);
+  store<f64>(p + M2, load<f64>(p + M2) + d * (v - m));
+  if (ts < load<f64>(p + FIRST_TS)) {
+    store<f64>(p + FIRST_TS, ts);
+    store<f64>(p + FIRST, v);
+  }
+  if (ts >= load<f64>(p + LAST_TS)) {
+    store<f64>(p + LAST_TS, ts);
+    store<f64>(p + LAST, v);
+  }
+  const k = Math.floor(v * load<f64>(p + SCALE)) - load<f64>(p + BASE);
+  if (k >= 0 && k < <f64>BINS) {
+    const at = p + BIN0 + (<usize>(<i32>k) << 2);
+    store<u32>(at, load<u32>(at) + 1);
+  } else {
+    fitValue(p, v);
+    const k2 = <i32>(Math.floor(v * load<f64>(p + SCALE)) - load<f64>(p + BASE));
+    const at = p + BIN0 + (<usize>k2 << 2);
+    store<u32>(at, load<u32>(at) + 1);
+  }
+}
+
+/** Lowest and highest occupied grid index, or (+∞, −∞) for an empty sketch. */
+function lowest(p: usize): f64 {
+  for (let i = 0; i < BINS; i++) if (load<u32>(p + BIN0 + (<usize>i << 2)) != 0) return load<f64>(p + BASE) + <f64>i;
+  return Infinity;
+}
+
+function highest(p: usize): f64 {
+  for (let i = BINS - 1; i >= 0; i--) if (load<u32>(p + BIN0 + (<usize>i << 2)) != 0) return load<f64>(p + BASE) + <f64>i;
+  return -Infinity;
+}
+
+/** Halves the sketch's resolution: neighbouring grid cells become one. */
+function coarsen(p: usize): void {
+  const base = load<f64>(p + BASE);
+  const newBase = Math.floor(base / 2);
+  memory.copy(scratch, p + BIN0, <usize>BINS << 2);
+  memory.fill(p + BIN0, 0, <usize>BINS << 2);
+  for (let i = 0; i < BINS; i++) {
+    const c = load<u32>(scratch + (<usize>i << 2));
+    if (c == 0) continue;
+    const j = <i32>(Math.floor((base + <f64>i) / 2) - newBase);
+    const at = p + BIN0 + (<usize>j << 2);
+    store<u32>(at, load<u32>(at) + c);
+  }
+  store<f64>(p + BASE, newBase);
+  store<f64>(p + SCALE, load<f64>(p + SCALE) * 0.5);
+}
+
+/** Moves the window of 32 bins so that grid indices [lo, hi] (hi − lo < 32) all lie inside it. */
+function slideTo(p: usize, lo: f64, hi: f64): void {
+  const base = load<f64>(p + BASE);
+  const newBase = lo < base ? lo : hi >= base + <f64>BINS ? hi - <f64>(BINS - 1) : base;
+  if (newBase == base) return;
+  memory.copy(scratch, p + BIN0, <usize>BINS << 2);
+  memory.fill(p + BIN0, 0, <usize>BINS << 2);
+  for (let i = 0; i < BINS; i++) {
+    const c = load<u32>(scratch + (<usize>i << 2));
+    if (c != 0) store<u32>(p + BIN0 + (<usize>(<i32>(base + <f64>i - newBase)) << 2), c);
+  }
+  store<f64>(p + BASE, newBase);
+}
+
+/** Coarsens and slides until value `v` has a bin. */
+function fitValue(p: usize, v: f64): void {
+  while (true) {
+    const k = Math.floor(v * load<f64>(p + SCALE));
+    const lo = min(lowest(p), k);
+    const hi = max(highest(p), k);
+    if (hi - lo < <f64>BINS) {
+      slideTo(p, lo, hi);
+      return;
+    }
+    coarsen(p);
+  }
+}
+
+/** Adds pane `src` into pane `dst` (src is coarsened in place when it is the finer one). */
+export function mergePane(dst: usize, src: usize): void {
+  const nb = load<f64>(src + COUNT);
+  if (nb == 0) return;
+  const na = load<f64>(dst + COUNT);
+  if (na == 0) {
+    memory.copy(dst + COUNT, src + COUNT, PANE_BYTES - COUNT);
+    return;
+  }
+  const n = na + nb;
+  const ma = load<f64>(dst + MEAN);
+  const d = load<f64>(src + MEAN) - ma;
+  store<f64>(dst + COUNT, n);
+  store<f64>(dst + SUM, load<f64>(dst + SUM) + load<f64>(src + SUM));
+  store<f64>(dst + MIN, min(load<f64>(dst + MIN), load<f64>(src + MIN)));
+  store<f64>(dst + MAX, max(load<f64>(dst + MAX), load<f64>(src + MAX)));
+  store<f64>(dst + MEAN, ma + (d * nb) / n);
+  store<f64>(dst + M2, load<f64>(dst + M2) + load<f64>(src + M2) + (d * d * na * nb) / n);
+  if (load<f64>(src + FIRST_TS) < load<f64>(dst + FIRST_TS)) {
+    store<f64>(dst + FIRST_TS, load<f64>(src + FIRST_TS));
+    store<f64>(dst + FIRST, load<f64>(src + FIRST));
+  }
+  if (load<f64>(src + LAST_TS) >= load<f64>(dst + LAST_TS)) {
+    store<f64>(dst + LAST_TS, load<f64>(src + LAST_TS));
+    store<f64>(dst + LAST, load<f64>(src + LAST));
+  }
+  while (load<f64>(dst + SCALE) > load<f64>(src + SCALE)) coarsen(dst);
+  while (load<f64>(src + SCALE) > load<f64>(dst + SCALE)) coarsen(src);
+  while (max(highest(dst), highest(src)) - min(lowest(dst), lowest(src)) >= <f64>BINS) {
+    coarsen(dst);
+    coarsen(src);
+  }
+  slideTo(dst, min(lowest(dst), lowest(src)), max(highest(dst), highest(src)));
+  const shift = <i32>(load<f64>(src + BASE) - load<f64>(dst + BASE));
+  for (let i = 0; i < BINS; i++) {
+    const c = load<u32>(src + BIN0 + (<usize>i << 2));
+    if (c == 0) continue;
+    const at = dst + BIN0 + (<usize>(i + shift) << 2);
+    store<u32>(at, load<u32>(at) + c);
+  }
+}

@@ -1,0 +1,84 @@
+// Zone windows across workers: each worker sends its part of a zone's window (its member series merged)
+// and, every sweep, its watermark for each zone it has devices in; the window is emitted once every
+// worker has swept and each one with devices in the zone has passed its end, and again when a part
+// changes within the allowed lateness. A worker whose first device of a zone comes later adds to the
+// zone's windows from then on.
+import { WindowKernel } from "./window-kernel.js";
+import { aggregate, type WindowState } from "./window-state.js";
+import type { WindowSpec } from "./window-spec.js";
+import type { WindowResult, ZonePart, ZoneWatermark } from "./stream-windows.js";
+
+interface Pending {
+  spec: WindowSpec;
+  zone: string;
+  channel: string;
+  end: number;
+  parts: Map<number, WindowState>;
+  emitted: boolean;
+  changed: boolean;
+}
+
+export class ZoneWindows {
+  readonly #specs = new Map<string, { spec: WindowSpec; kernel: WindowKernel }>();
+  /** window \0 zone → worker → watermark */
+  readonly #watermarks = new Map<string, Map<number, number>>();
+  readonly #pending = new Map<string, Pending>();
+  /** Workers that have swept at least once: a zone they report no watermark for has none of their devices. */
+  readonly #swept = new Set<number>();
+  readonly #workers: number;
+
+  private constructor(workers: number) {
+    this.#workers = workers;
+  }
+
+  /** Zone merging for `workers` workers. */
+  static async create(specs: readonly WindowSpec[], workers: number, module?: WebAssembly.Module): Promise<ZoneWindows> {
+    const z = new ZoneWindows(workers);
+    for (const spec of specs) if (spec.groupBy === "zone") z.#specs.set(spec.name, { spec, kernel: await WindowKernel.create(spec, module) });
+    return z;
+  }
+
+  /** The zone's watermark: the lowest of the workers with devices in it; −∞ until every worker has swept. */
+  #watermark(window: string, zone: string): number {
+    if (this.#swept.size < this.#workers) return -Infinity;
+    const byWorker = this.#watermarks.get(`${window}\u0000${zone}`);
+    return byWorker ? Math.min(...byWorker.values()) : -Infinity;
+  }
+
+  /**
+   * Takes one worker's parts and zone watermarks (`swept`: from a sweep, which reports every zone the
+   * worker has devices in); returns the zone windows now complete (or updated).
+   */
+  take(worker: number, parts: readonly ZonePart[], watermarks: readonly ZoneWatermark[], swept: boolean): WindowResult[] {
+    if (swept) this.#swept.add(worker);
+    for (const p of parts) {
+      const def = this.#specs.get(p.window);
+      if (!def) continue;
+      const key = `${p.window}\u0000${p.zone}\u0000${p.channel}\u0000${p.state.end}`;
+      let pending = this.#pending.get(key);
+      if (!pending) this.#pending.set(key, (pending = { spec: def.spec, zone: p.zone, channel: p.channel, end: p.state.end, parts: new Map(), emitted: false, changed: false }));
+      pending.parts.set(worker, p.state);
+      pending.changed = true;
+    }
+    for (const w of watermarks) {
+      const key = `${w.window}\u0000${w.zone}`;
+      let byWorker = this.#watermarks.get(key);
+      if (!byWorker) this.#watermarks.set(key, (byWorker = new Map()));
+      byWorker.set(worker, w.watermark);
+    }
+    const out: WindowResult[] = [];
+    for (const [key, p] of this.#pending) {
+      const wm = this.#watermark(p.spec.name, p.zone);
+      if (p.changed && wm >= p.end) {
+        const merged = this.#specs.get(p.spec.name)!.kernel.merge([...p.parts.values()]);
+        const aggregates: Record<string, number> = {};
+        for (const a of p.spec.aggregates) aggregates[a] = aggregate(merged, a);
+        out.push({ window: p.spec.name, groupBy: "zone", device: `zone:${p.zone}`, channel: p.channel, zone: p.zone, start: merged.start, end: merged.end, update: p.emitted, aggregates });
+        p.emitted = true;
+        p.changed = false;
+      }
+      if (p.emitted && wm >= p.end + p.spec.allowedLatenessUs) this.#pending.delete(key);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,130 @@
+// The window kernel against a brute-force reference: every window that fires holds exactly the readings
+// of its span that were not late, late readings within the allowed lateness fire it again, and older
+// ones go to the side output; sessions close on their gap; the sketch's quantiles stay within a bin.
+import { describe, it, expect } from "vitest";
+import { WindowKernel, WINDOW_FLAG, type FiredWindow } from "../../../src/analytics/windows/window-kernel.js";
+import { aggregate, quantile } from "../../../src/analytics/windows/window-state.js";
+import { Random } from "../../../src/sim/random.js";
+
+const S = 1e6;
+const T0 = 1_700_000_040e6; // a minute boundary
+const spec = { kind: "tumbling" as const, sizeUs: 60 * S, slideUs: 60 * S, gapUs: 0, outOfOrdernessUs: 5 * S, allowedLatenessUs: 0, idleUs: 30 * S };
+
+function push(k: WindowKernel, ts: number[], values: number[], slot = 0, device = 0, arrival = 0) {
+  const n = ts.length;
+  const flags = new Uint8Array(n);
+  const fired = k.push(new Int32Array(n).fill(slot), new Int32Array(n).fill(device), Float64Array.from(ts), Float64Array.from(values), arrival, flags);
+  return { fired, flags };
+}
+
+describe("the window kernel", () => {
+  it("fires a tumbling window once the watermark passes its end, with count, sum, min, max, mean, variance and rate", async () => {
+    const k = await WindowKernel.create(spec);
+    const ts = Array.from({ length: 70 }, (_, i) => T0 + i * S);
+    const values = ts.map((_, i) => 10 + (i % 7));
+    const { fired } = push(k, ts, values);
+    // Readings up to 69 s: the watermark is at 64 s, so only [0, 60) has fired.
+    expect(fired).toHaveLength(1);
+    const w = fired[0].state;
+    const first = values.slice(0, 60);
+    const mean = first.reduce((a, b) => a + b) / 60;
+    expect([w.start, w.end, w.count, w.sum, w.min, w.max]).toEqual([T0, T0 + 60 * S, 60, first.reduce((a, b) => a + b), 10, 16]);
+    expect(w.mean).toBeCloseTo(mean, 12);
+    expect(aggregate(w, "variance")).toBeCloseTo(first.reduce((a, v) => a + (v - mean) ** 2, 0) / 60, 10);
+    expect(aggregate(w, "rate")).toBeCloseTo((first[59] - first[0]) / 59, 12);
+  });
+
+  it("matches a brute-force reference for sliding windows over shuffled readings, with late ones in the side output", async () => {
+    const random = new Random(7);
+    const bound = 5 * S;
+    const k = await WindowKernel.create({ ...spec, kind: "sliding", sizeUs: 300 * S, slideUs: 60 * S });
+    const n = 3000;
+    // Event times jittered up to 8 s back, and one in a hundred 6 to 10 minutes back.
+    const ts = Array.from({ length: n }, (_, i) => T0 + i * S - Math.floor(random.next() * 8) * S - (random.chance(0.01) ? (360 + Math.floor(random.next() * 240)) * S : 0));
+    const values = ts.map(() => Math.round(random.next() * 1000) / 10);
+    const fired: FiredWindow[] = [];
+    const flags: number[] = [];
+    for (let i = 0; i < n; i += 100) {
+      const r = push(k, ts.slice(i, i + 100), values.slice(i, i + 100));
+      fired.push(...r.fired);
+      flags.push(...r.flags);
+    }
+    // The reference: a reading is in a window when its timestamp is in the span and the window's end
+    // was ahead of the watermark (newest timestamp before it − bound) when it was taken.
+    const watermarkBefore = ts.map((_, i) => Math.max(-Infinity, ...ts.slice(0, i)) - bound);
+    expect(flags.filter((f) => f === WINDOW_FLAG.LATE).length).toBe(ts.filter((t, i) => Math.floor(t / (60 * S)) * 60 * S + 300 * S <= watermarkBefore[i]).length);
+    expect(flags.filter((f) => f === WINDOW_FLAG.LATE).length).toBeGreaterThan(10);
+    for (const w of fired.map((f) => f.state)) {
+      const inside = ts.map((t, i) => [t, values[i], i] as const).filter(([t, , i]) => t >= w.start && t < w.end && w.end > watermarkBefore[i]);
+      expect(w.end - w.start).toBe(300 * S);
+      expect(w.count).toBe(inside.length);
+      expect(w.sum).toBeCloseTo(inside.reduce((a, [, v]) => a + v, 0), 6);
+      expect(w.min).toBe(Math.min(...inside.map(([, v]) => v)));
+      expect(w.max).toBe(Math.max(...inside.map(([, v]) => v)));
+      const sorted = inside.map(([, v]) => v).sort((a, b) => a - b);
+      const exact = sorted[Math.ceil(0.95 * sorted.length) - 1];
+      expect(Math.abs(quantile(w, 0.95) - exact)).toBeLessThanOrEqual(1 / w.scale + 1e-9);
+    }
+    // Windows ending every minute, none twice, none with an update flag (no lateness allowed).
+    const ends = fired.map((f) => f.state.end);
+    expect(new Set(ends).size).toBe(ends.length);
+    expect(ends.length).toBeGreaterThan(40);
+    expect(fired.some((f) => f.state.update)).toBe(false);
+  });
+
+  it("takes a late reading within the allowed lateness, fires the window again, and sends an older one to the side output", async () => {
+    const k = await WindowKernel.create({ ...spec, allowedLatenessUs: 30 * S });
+    const first = push(k, Array.from({ length: 70 }, (_, i) => T0 + i * S), new Array(70).fill(1));
+    expect(first.fired.map((f) => f.state.count)).toEqual([60]);
+    // 20 s after the window closed: within lateness.
+    const update = push(k, [T0 + 10 * S], [100]);
+    expect(update.flags[0]).toBe(WINDOW_FLAG.UPDATE);
+    expect(update.fired.map((f) => [f.state.count, f.state.max, f.state.update])).toEqual([[61, 100, true]]);
+    // Move the watermark past end + lateness: the same window no longer takes readings.
+    push(k, Array.from({ length: 40 }, (_, i) => T0 + (70 + i) * S), new Array(40).fill(1));
+    const tooLate = push(k, [T0 + 20 * S], [5]);
+    expect(tooLate.flags[0]).toBe(WINDOW_FLAG.LATE);
+    expect(tooLate.fired).toEqual([]);
+  });
+
+  it("keeps one watermark per device: a channel that went quiet closes with its device's others", async () => {
+    const k = await WindowKernel.create(spec);
+    push(k, [T0 + S], [1], 0, 0);
+    const r = push(k, Array.from({ length: 70 }, (_, i) => T0 + i * S), new Array(70).fill(2), 1, 0);
+    expect(r.fired.map((f) => f.slot)).toEqual([1]);
+    // The quiet series 0 fires on the next sweep, not when its own reading would come.
+    expect(k.sweep(0).map((f) => [f.slot, f.state.count])).toEqual([[0, 1]]);
+  });
+
+  it("closes an idle device's windows by the clock after the idle timeout", async () => {
+    const k = await WindowKernel.create(spec);
+    const arrival = 1e15;
+    push(k, [T0 + 10 * S, T0 + 11 * S], [1, 2], 0, 0, arrival);
+    expect(k.sweep(arrival + 20 * S)).toEqual([]);
+    // After 30 s idle the watermark moves with the clock: [0, 60) closes when 11 s + (idle time − 30 s) − 5 s reaches 60 s.
+    expect(k.sweep(arrival + 80 * S)).toEqual([]);
+    expect(k.sweep(arrival + 85 * S).map((f) => f.state.count)).toEqual([2]);
+  });
+
+  it("closes a session after its gap, and a reading past the gap starts the next one", async () => {
+    const k = await WindowKernel.create({ ...spec, kind: "session", sizeUs: 0, slideUs: 0, gapUs: 10 * S, outOfOrdernessUs: 0 });
+    const ts = [0, 2, 4, 30, 31, 50].map((s) => T0 + s * S);
+    const { fired } = push(k, ts, [1, 2, 3, 4, 5, 6]);
+    expect(fired.map((f) => [(f.state.start - T0) / S, (f.state.end - T0) / S, f.state.count])).toEqual([
+      [0, 14, 3],
+      [30, 41, 2],
+    ]);
+  });
+
+  it("skips NaN and infinite values, and merges states of a group with their sketches", async () => {
+    const k = await WindowKernel.create(spec);
+    const a = push(k, [T0, T0 + S, T0 + 2 * S, T0 + 70 * S], [1, NaN, 3, 0], 0, 0);
+    expect([...a.flags]).toEqual([0, WINDOW_FLAG.SKIPPED, 0, 0]);
+    const b = push(k, [T0, T0 + 70 * S], [1000, 0], 1, 1);
+    const merged = k.merge([a.fired[0].state, b.fired[0].state]);
+    expect([merged.count, merged.min, merged.max, merged.sum]).toEqual([3, 1, 1000, 1004]);
+    expect(merged.bins.reduce((x, y) => x + y, 0)).toBe(3);
+    expect(quantile(merged, 1)).toBe(1000);
+    expect(Math.abs(quantile(merged, 0.5) - 3)).toBeLessThanOrEqual(1 / merged.scale);
+  });
+});
