@@ -1,10 +1,12 @@
-// The analytics bench: readings per second through the anomaly and health kernels on the batch path
-// (host copies included), one core, on real NAB series laid out the way a worker sees them, and the
-// state they keep per series. `npm run bench:analytics -- [--json] [--quick]`; JSON lines with --json.
+// The analytics bench: readings per second through the anomaly, health and window kernels on the batch
+// path (host copies included), one core, on real NAB series laid out the way a worker sees them, and
+// the state they keep per series. `npm run bench:analytics -- [--json] [--quick]`; JSON lines with --json.
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { AnalyticsKernels } from "../src/analytics/kernels.js";
+import { WindowKernel } from "../src/analytics/windows/window-kernel.js";
+import { compileWindowModule } from "../src/analytics/windows/module.js";
 import { readNabCorpus } from "../src/eval/nab/corpus.js";
 import { FULL_TIMING, QUICK_TIMING, secondsPerPass } from "./timing.js";
 
@@ -60,19 +62,30 @@ async function measure(name: string, copies: number, interleave: boolean): Promi
   const findings = new Uint32Array(BATCH);
   const arrival = data.ts.map((t) => t + 20e3);
   const kernels = await AnalyticsKernels.create({ learnReadings: 750, suppressReadings: 50 });
+  const module = await compileWindowModule();
+  // One series per device: the window kernel's device column is the series slot.
+  const windowSpec = { kind: "sliding" as const, sizeUs: 300e6, slideUs: 60e6, gapUs: 0, outOfOrdernessUs: 5e6, allowedLatenessUs: 30e6, idleUs: 30e6 };
+  const windows = await WindowKernel.create(windowSpec, module);
+  const flags = new Uint8Array(BATCH);
+  const window = (at: number, end: number) => windows.push(data.slots.subarray(at, end), data.slots.subarray(at, end), data.ts.subarray(at, end), data.values.subarray(at, end), arrival[end - 1], flags.subarray(0, end - at));
+  const health = (at: number, end: number) => kernels.judge(data.slots.subarray(at, end), data.ts.subarray(at, end), arrival.subarray(at, end), data.values.subarray(at, end), undefined, findings);
   const passes: Array<[string, (at: number, end: number) => void]> = [
     ["anomaly kernel throughput", (at, end) => kernels.score(data.slots.subarray(at, end), data.ts.subarray(at, end), data.values.subarray(at, end), scores)],
-    ["health kernel throughput", (at, end) => kernels.judge(data.slots.subarray(at, end), data.ts.subarray(at, end), arrival.subarray(at, end), data.values.subarray(at, end), undefined, findings)],
+    ["health kernel throughput", health],
+    ["window kernel throughput (5 min sliding by 1 min)", window],
+    ["windows + health throughput", (at, end) => (window(at, end), health(at, end))],
   ];
   for (const [figure, batch] of passes) {
     // Every pass starts the series afresh: the same readings again would be judged against themselves.
     const seconds = secondsPerPass(() => {
       kernels.reset(0, kernels.series);
+      windows.reset();
       for (let at = 0; at < data.values.length; at += BATCH) batch(at, Math.min(at + BATCH, data.values.length));
     }, plan);
     emit({ figure, scenario: name, series: corpus.length * copies, value: Math.round(data.values.length / seconds), unit: "readings/s" });
   }
   emit({ figure: "state per series (anomaly + health)", scenario: name, value: kernels.stateBytes, unit: "bytes" });
+  emit({ figure: "state per series (window: 5 min sliding by 1 min, 5 s bound, 30 s lateness)", scenario: name, value: windows.stateBytes, unit: "bytes" });
 }
 
 await measure("series after series (NAB order)", 1, false);

@@ -6,7 +6,7 @@ import { mergePane, COUNT } from "./pane";
 import { growTo } from "../memory/grow";
 import { assignBatch } from "./assign";
 
-export { ensure, forgetSeries, MAX_BATCH, MAX_SERIES, RECORD_BYTES } from "./workspace";
+export { ensure, forgetAll, MAX_BATCH, MAX_SERIES, RECORD_BYTES } from "./workspace";
 export { configureWindow, sweepWindows, LATE, UPDATE, SKIPPED } from "./assign";
 
 export function seriesPtr(): usize {

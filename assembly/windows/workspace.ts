@@ -122,7 +122,8 @@ export function ensure(points: i32, series: i32, devices: i32): i32 {
   return 1;
 }
 
-/** Puts series slots [first, first + count) back to "never seen a reading". */
-export function forgetSeries(first: i32, count: i32): void {
-  resetSeries(seriesStates + <usize>first * seriesBytes(), count);
+/** Puts every series and device back to "never seen a reading". */
+export function forgetAll(): void {
+  resetSeries(seriesStates, seriesCap);
+  resetDevices(deviceStates, deviceCap);
 }

@@ -16,6 +16,13 @@ import { startStatusLine } from "./status-line.js";
 import { runNab } from "../eval/nab/run.js";
 import { runFaultEvaluation, EVALUATION_FLEET } from "../eval/faults/run.js";
 import { NabDataError } from "../eval/nab/corpus.js";
+import { parseWindowSpecs } from "../analytics/windows/window-spec.js";
+
+const DEMO_WINDOWS = parseWindowSpecs([
+  { name: "avg1m", tumbling: { sizeSeconds: 60 }, match: { channels: ["temperature", "pressure"] }, aggregates: ["mean", "min", "max", "p95"], allowedLatenessSeconds: 30 },
+  { name: "avg5m", sliding: { sizeSeconds: 300, slideSeconds: 60 }, match: { channels: ["temperature"] }, aggregates: ["mean", "stddev"] },
+  { name: "zone5m", sliding: { sizeSeconds: 300, slideSeconds: 60 }, groupBy: "zone", match: { channels: ["temperature"] }, aggregates: ["mean", "max", "count"] },
+]);
 
 const USAGE = `usage: iotpipe <command> [options]
   start      serve and run a simulated fleet against it (the embedded default)
@@ -90,6 +97,8 @@ async function main(): Promise<void> {
   if (values.redis) overrides.redisUrl = values.redis;
   const config = loadConfig(values.config, process.env, overrides);
   if (command === "worker") return runWorker(config, values.name ?? `${hostname()}-${process.pid}`, write);
+  // The main job shows windows at work when the config defines none: rolling 1 and 5 minute averages.
+  if (command === "start" && config.windows.length === 0) config.windows = DEMO_WINDOWS;
   const running = await startIotpipe(config);
   const url = `http://${config.host}:${running.port}`;
   console.log(`iotpipe listening on ${url}  (WS ${url.replace("http", "ws")}/v1/ingest, POST ${url}/v1/write, metrics ${url}/metrics)`);

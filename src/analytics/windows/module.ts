@@ -10,7 +10,7 @@ export interface WindowExports {
   ensure(points: number, series: number, devices: number): number;
   windowBatch(n: number, arrival: number): number;
   sweepWindows(now: number): number;
-  forgetSeries(first: number, count: number): void;
+  forgetAll(): void;
   watermarkOf(device: number): number;
   reserveRecords(count: number): void;
   mergeRecords(dst: number, src: number): void;

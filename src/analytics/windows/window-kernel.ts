@@ -102,6 +102,11 @@ export class WindowKernel {
     return this.#fired(this.#wasm.sweepWindows(now));
   }
 
+  /** Forgets every series' windows and every device's watermark (slots stay held). */
+  reset(): void {
+    if (this.#series + this.#devices > 0) this.#wasm.forgetAll();
+  }
+
   /** A device slot's watermark (µs; −∞ before its first reading). */
   watermark(device: number): number {
     return device < this.#devices ? this.#wasm.watermarkOf(device) : -Infinity;
