@@ -62,8 +62,10 @@ export class WindowKernel {
   #fired(count: number): FiredWindow[] {
     if (count < 0) throw new Error("BUG: the window kernel refused a batch the host checked");
     const w = this.#wasm;
-    const f64 = new Float64Array(w.memory.buffer, w.resultsPtr(), (count * this.#recordBytes) / 8);
-    const u32 = new Uint32Array(w.memory.buffer, w.resultsPtr(), (count * this.#recordBytes) / 4);
+    // One copy of the results region per call; each window's bins are a view into it.
+    const copy = new Uint8Array(w.memory.buffer, w.resultsPtr(), count * this.#recordBytes).slice().buffer;
+    const f64 = new Float64Array(copy);
+    const u32 = new Uint32Array(copy);
     const out: FiredWindow[] = new Array(count);
     for (let i = 0; i < count; i++) out[i] = readRecord(f64, u32, this.#recordBytes, i);
     return out;

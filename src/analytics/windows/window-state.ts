@@ -37,10 +37,10 @@ export function isWindowAggregate(name: string): name is WindowAggregate {
   return m !== null && Number(m[1]) <= 100;
 }
 
-/** @internal Reads record `index` (RECORD_BYTES each) of the kernel's results region; returns its series slot too. */
+/** @internal Reads record `index` (RECORD_BYTES each) of a copy of the kernel's results region (bins are a view into it); returns its series slot too. */
 export function readRecord(f64: Float64Array, u32: Uint32Array, recordBytes: number, index: number): { slot: number; state: WindowState } {
   const at = (index * recordBytes) / 8;
-  const bins = u32.slice((index * recordBytes + 128) / 4, (index * recordBytes + 256) / 4);
+  const bins = u32.subarray((index * recordBytes + 128) / 4, (index * recordBytes + 256) / 4);
   return {
     slot: f64[at],
     state: {
