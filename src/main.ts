@@ -95,9 +95,14 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     const results = zoneResults.length ? [...report.results, ...zoneResults] : report.results;
     for (const r of results) metrics.windowsFired.inc(1, r.window);
     windows.publish(results);
+    const byPartition = new Map<number, typeof zoneResults>();
     for (const r of zoneResults) {
-      const cols = derivedColumns([r], [], stored);
-      if (cols && pool) pool.append(partitionOf(r.device, config.partitions), { ...cols, flags: new Uint8Array(cols.values.length) }, true).catch((err: Error) => log(`windows: zone window ${r.window} of ${r.device} not stored: ${err.message}`));
+      const partition = partitionOf(r.device, config.partitions);
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), r]);
+    }
+    for (const [partition, rs] of byPartition) {
+      const cols = derivedColumns(rs, [], stored);
+      if (cols && pool) pool.append(partition, { ...cols, flags: new Uint8Array(cols.values.length) }, true).catch((err: Error) => log(`windows: zone windows of partition ${partition} not stored: ${err.message}`));
     }
   };
   if (!scaleOut) {

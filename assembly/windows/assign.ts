@@ -25,7 +25,7 @@ let latenessUs: f64 = 0;
 let idleUs: f64 = 30e6;
 let gapUs: f64 = 0;
 
-export let emitted: i32 = 0;
+let emitted: i32 = 0;
 let dirtyCount: i32 = 0;
 
 /**

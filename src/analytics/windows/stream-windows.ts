@@ -73,7 +73,8 @@ interface Definition {
   spec: WindowSpec;
   kernel: WindowKernel;
   predicate: SeriesPredicate;
-  seriesSlots: Map<string, number>;
+  /** device → channel → slot (−1: not matched). */
+  seriesSlots: Map<string, Map<string, number>>;
   series: { device: string; channel: string; deviceSlot: number }[];
   deviceSlots: Map<string, number>;
   groups: Map<string, GroupWindow>;
@@ -88,7 +89,8 @@ function groupOf(spec: WindowSpec, device: string, channel: string, zone: string
   return undefined;
 }
 
-function result(spec: WindowSpec, s: WindowState, device: string, channel: string | undefined, zone?: string): WindowResult {
+/** A fired window's result: the aggregates its definition asks for. */
+export function windowResult(spec: WindowSpec, s: WindowState, device: string, channel: string | undefined, zone?: string): WindowResult {
   const aggregates: Record<string, number> = {};
   for (const a of spec.aggregates) aggregates[a] = aggregate(s, a);
   return { window: spec.name, groupBy: spec.groupBy, device, channel, zone, start: s.start, end: s.end, update: s.update, aggregates };
@@ -111,16 +113,6 @@ export class StreamWindows {
     return new StreamWindows(defs);
   }
 
-  /** Whether any window is defined. */
-  get active(): boolean {
-    return this.#defs.length > 0;
-  }
-
-  /** Bytes of window state per series, summed over the definitions that match it. */
-  stateBytes(): number[] {
-    return this.#defs.map((d) => d.kernel.stateBytes);
-  }
-
   /** Records a device's registry tags (zone, type, …), which window matches read. */
   defineDevice(device: string, tags: Record<string, string>): void {
     this.#tags.set(device, tags);
@@ -128,8 +120,9 @@ export class StreamWindows {
 
   /** The definition's slot for a series, or −1 when the definition does not match it. */
   #slot(def: Definition, device: string, channel: string): number {
-    const key = `${device}\u0000${channel}`;
-    let slot = def.seriesSlots.get(key);
+    let channels = def.seriesSlots.get(device);
+    if (channels === undefined) def.seriesSlots.set(device, (channels = new Map()));
+    let slot = channels.get(channel);
     if (slot !== undefined) return slot;
     const tags = this.#tags.get(device);
     const zone = tags?.zone;
@@ -146,7 +139,7 @@ export class StreamWindows {
       slot = def.series.length;
       def.series.push({ device, channel, deviceSlot });
     }
-    def.seriesSlots.set(key, slot);
+    channels.set(channel, slot);
     return slot;
   }
 
@@ -208,7 +201,7 @@ export class StreamWindows {
       const zone = this.#tags.get(s.device)?.zone;
       const group = groupOf(spec, s.device, s.channel, zone);
       if (group === undefined) {
-        results.push(result(spec, state, s.device, s.channel, zone));
+        results.push(windowResult(spec, state, s.device, s.channel, zone));
         continue;
       }
       const key = `${group}\u0000${state.end}`;
@@ -231,7 +224,7 @@ export class StreamWindows {
       if (g.changed && wm >= g.end) {
         const merged = def.kernel.merge([...g.members.values()]);
         merged.update = g.emitted;
-        if (spec.groupBy === "device") out.results.push(result(spec, merged, g.key, undefined, this.#tags.get(g.key)?.zone));
+        if (spec.groupBy === "device") out.results.push(windowResult(spec, merged, g.key, undefined, this.#tags.get(g.key)?.zone));
         else {
           const [zone, channel] = g.key.split("\u0000");
           out.zoneParts.push({ window: spec.name, zone, channel, state: merged });

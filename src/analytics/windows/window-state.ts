@@ -37,37 +37,23 @@ export function isWindowAggregate(name: string): name is WindowAggregate {
   return m !== null && Number(m[1]) <= 100;
 }
 
+/** A record's f64 fields after its series slot, in the kernel's order (assembly/windows/workspace.ts). */
+const FIELDS = ["start", "end", "update", "count", "sum", "min", "max", "mean", "m2", "firstTs", "first", "lastTs", "last", "scale", "base"] as const;
+
 /** @internal Reads record `index` (RECORD_BYTES each) of a copy of the kernel's results region (bins are a view into it); returns its series slot too. */
 export function readRecord(f64: Float64Array, u32: Uint32Array, recordBytes: number, index: number): { slot: number; state: WindowState } {
   const at = (index * recordBytes) / 8;
-  const bins = u32.subarray((index * recordBytes + 128) / 4, (index * recordBytes + 256) / 4);
-  return {
-    slot: f64[at],
-    state: {
-      start: f64[at + 1],
-      end: f64[at + 2],
-      update: f64[at + 3] !== 0,
-      count: f64[at + 4],
-      sum: f64[at + 5],
-      min: f64[at + 6],
-      max: f64[at + 7],
-      mean: f64[at + 8],
-      m2: f64[at + 9],
-      firstTs: f64[at + 10],
-      first: f64[at + 11],
-      lastTs: f64[at + 12],
-      last: f64[at + 13],
-      scale: f64[at + 14],
-      base: f64[at + 15],
-      bins,
-    },
-  };
+  const state = { bins: u32.subarray((index * recordBytes + 128) / 4, (index * recordBytes + 256) / 4) } as Record<string, unknown>;
+  FIELDS.forEach((f, i) => (state[f] = f64[at + 1 + i]));
+  state.update = state.update !== 0;
+  return { slot: f64[at], state: state as unknown as WindowState };
 }
 
 /** @internal Writes a state as record `index` of the results region (for merging in the kernel). */
 export function writeRecord(f64: Float64Array, u32: Uint32Array, recordBytes: number, index: number, s: WindowState): void {
   const at = (index * recordBytes) / 8;
-  f64.set([0, s.start, s.end, s.update ? 1 : 0, s.count, s.sum, s.min, s.max, s.mean, s.m2, s.firstTs, s.first, s.lastTs, s.last, s.scale, s.base], at);
+  f64[at] = 0;
+  FIELDS.forEach((f, i) => (f64[at + 1 + i] = Number(s[f])));
   u32.set(s.bins, (index * recordBytes + 128) / 4);
 }
 

@@ -4,9 +4,9 @@
 // changes within the allowed lateness. A worker whose first device of a zone comes later adds to the
 // zone's windows from then on.
 import { WindowKernel } from "./window-kernel.js";
-import { aggregate, type WindowState } from "./window-state.js";
+import type { WindowState } from "./window-state.js";
 import type { WindowSpec } from "./window-spec.js";
-import type { WindowResult, ZonePart, ZoneWatermark } from "./stream-windows.js";
+import { windowResult, type WindowResult, type ZonePart, type ZoneWatermark } from "./stream-windows.js";
 
 interface Pending {
   spec: WindowSpec;
@@ -71,9 +71,8 @@ export class ZoneWindows {
       const wm = this.#watermark(p.spec.name, p.zone);
       if (p.changed && wm >= p.end) {
         const merged = this.#specs.get(p.spec.name)!.kernel.merge([...p.parts.values()]);
-        const aggregates: Record<string, number> = {};
-        for (const a of p.spec.aggregates) aggregates[a] = aggregate(merged, a);
-        out.push({ window: p.spec.name, groupBy: "zone", device: `zone:${p.zone}`, channel: p.channel, zone: p.zone, start: merged.start, end: merged.end, update: p.emitted, aggregates });
+        merged.update = p.emitted;
+        out.push(windowResult(p.spec, merged, `zone:${p.zone}`, p.channel, p.zone));
         p.emitted = true;
         p.changed = false;
       }
