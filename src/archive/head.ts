@@ -102,10 +102,10 @@ export class SeriesHead {
     const vs: number[] = [];
     for (const buf of [this.open, this.late]) {
       for (let i = 0; i < buf.length; i++) {
-        const t = buf.timestamps[i];
+        const t = buf.timeAt(i);
         if (t >= from && t < to) {
           ts.push(t);
-          vs.push(buf.values[i]);
+          vs.push(buf.valueAt(i));
         }
       }
     }
@@ -119,6 +119,6 @@ export class SeriesHead {
 
 function newestOf(buffer: PointBuffer): number {
   let newest = -Infinity;
-  for (let i = 0; i < buffer.length; i++) newest = Math.max(newest, buffer.timestamps[i]);
+  for (let i = 0; i < buffer.length; i++) newest = Math.max(newest, buffer.timeAt(i));
   return newest;
 }

@@ -1,41 +1,39 @@
 // Growable columns of one series' points, and the pure steps that turn them into block-sized runs:
 // split at block windows and sizes (sorting with last write wins is shared with queries).
 import type { Points } from "../query/merge.js";
+import { pointArena, type Chunk } from "./point-arena.js";
 
-/**
- * Points a buffer makes room for at its first point: small, because a gateway's fleet is tens of
- * thousands of series that each get a reading at a time; buffers double as a series needs.
- */
-const INITIAL_POINTS = 8;
 /** What an empty buffer holds until its first point (never written: room is made first). */
 const NONE = new Float64Array(0);
 
 /**
- * Append-only timestamp/value columns. An empty buffer allocates nothing, so a series costs no
- * column memory while its points are sealed, and its late buffer none until a point is late.
+ * Append-only timestamp/value columns in a chunk of the thread's point arena. An empty buffer holds
+ * no chunk, so a series costs no column memory while its points are sealed, and its late buffer none
+ * until a point is late.
  */
-export class PointBuffer {
-  timestamps = NONE;
-  values = NONE;
+export class PointBuffer implements Chunk {
+  data = NONE;
+  offset = 0;
+  capacity = 0;
   length = 0;
   minTime = Infinity;
 
   #reserve(extra: number): void {
     const need = this.length + extra;
-    if (need <= this.timestamps.length) return;
-    const size = Math.max(need, this.timestamps.length * 2, INITIAL_POINTS);
-    const ts = new Float64Array(size);
-    const vs = new Float64Array(size);
-    ts.set(this.timestamps.subarray(0, this.length));
-    vs.set(this.values.subarray(0, this.length));
-    this.timestamps = ts;
-    this.values = vs;
+    if (need <= this.capacity) return;
+    const { data, offset, capacity } = this;
+    pointArena.take(Math.max(need, capacity * 2), this);
+    if (this.length > 0) {
+      this.data.set(data.subarray(offset, offset + this.length), this.offset);
+      this.data.set(data.subarray(offset + capacity, offset + capacity + this.length), this.offset + this.capacity);
+    }
+    pointArena.give({ data, offset, capacity });
   }
 
   push(t: number, v: number): void {
     this.#reserve(1);
-    this.timestamps[this.length] = t;
-    this.values[this.length++] = v;
+    this.data[this.offset + this.length] = t;
+    this.data[this.offset + this.capacity + this.length++] = v;
     if (t < this.minTime) this.minTime = t;
   }
 
@@ -43,28 +41,48 @@ export class PointBuffer {
   pushRange(timestamps: Float64Array, values: Float64Array, from: number, to: number, minTime: number): void {
     const count = to - from;
     this.#reserve(count);
+    const at = this.offset + this.length;
+    const vat = at + this.capacity;
     if (count <= 16) {
       // A few points (the usual run of a gateway batch): a loop beats creating views to copy.
       for (let i = 0; i < count; i++) {
-        this.timestamps[this.length + i] = timestamps[from + i];
-        this.values[this.length + i] = values[from + i];
+        this.data[at + i] = timestamps[from + i];
+        this.data[vat + i] = values[from + i];
       }
     } else {
-      this.timestamps.set(timestamps.subarray(from, to), this.length);
-      this.values.set(values.subarray(from, to), this.length);
+      this.data.set(timestamps.subarray(from, to), at);
+      this.data.set(values.subarray(from, to), vat);
     }
     this.length += count;
     if (minTime < this.minTime) this.minTime = minTime;
   }
 
-  /** Removes every point and returns them (the buffer starts afresh, so no copy is made). */
+  timeAt(i: number): number {
+    return this.data[this.offset + i];
+  }
+
+  valueAt(i: number): number {
+    return this.data[this.offset + this.capacity + i];
+  }
+
+  /** Removes every point and returns a copy of them (the chunk goes back to the arena). */
   takeAll(): Points {
-    const out = { timestamps: this.timestamps.subarray(0, this.length), values: this.values.subarray(0, this.length) };
-    this.timestamps = NONE;
-    this.values = NONE;
+    const out = {
+      timestamps: this.data.slice(this.offset, this.offset + this.length),
+      values: this.data.slice(this.offset + this.capacity, this.offset + this.capacity + this.length),
+    };
+    this.clear();
+    return out;
+  }
+
+  /** Removes every point. */
+  clear(): void {
+    pointArena.give(this);
+    this.data = NONE;
+    this.offset = 0;
+    this.capacity = 0;
     this.length = 0;
     this.minTime = Infinity;
-    return out;
   }
 
   /** Keeps only the given sorted points. */
@@ -76,7 +94,7 @@ export class PointBuffer {
 
   /** Bytes held, for memory accounting. */
   get bytes(): number {
-    return this.timestamps.byteLength + this.values.byteLength;
+    return this.capacity * 16;
   }
 }
 

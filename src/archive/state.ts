@@ -112,8 +112,8 @@ export class ArchiveState {
    */
   releaseHeads(): void {
     for (const head of this.heads.values()) {
-      head.open.takeAll();
-      head.late.takeAll();
+      head.open.clear();
+      head.late.clear();
     }
     this.heads.clear();
     this.sealQueue.clear();
