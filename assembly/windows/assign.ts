@@ -6,7 +6,7 @@
 // Tumbling and sliding windows share panes of `slide` µs: a window is `panes` consecutive panes, so a
 // reading is added once, whatever the overlap. Session windows keep one open session per series.
 import { growTo } from "../memory/grow";
-import { PANE_BYTES, ID, COUNT, LAST_TS, FIRST_TS, clearPane, addReading, mergePane } from "./pane";
+import { paneBytes, setSketching, ID, COUNT, LAST_TS, FIRST_TS, clearPane, addReading, mergePane, standardize } from "./pane";
 import * as W from "./workspace";
 
 export const LATE: u8 = 1;
@@ -19,6 +19,9 @@ const SESSION: i32 = 1;
 
 let kind: i32 = 0;
 let paneUs: f64 = 60e6;
+/** 1 / paneUs and 1 / ring: indices come from a multiplication, corrected by one where it rounds wrong. */
+let perPane: f64 = 1 / 60e6;
+let perRing: f64 = 1;
 let panes: i32 = 1;
 let boundUs: f64 = 0;
 let latenessUs: f64 = 0;
@@ -30,11 +33,13 @@ let dirtyCount: i32 = 0;
 
 /**
  * Sets the window: `sessionGapUs` > 0 makes session windows with that gap, else windows of `windowPanes`
- * panes of `paneLengthUs`, sliding by one pane. Call once, before the first ensure: it fixes the state size.
+ * panes of `paneLengthUs`, sliding by one pane; `sketch` (0 or 1) keeps the percentile sketch. Call once,
+ * before the first ensure: it fixes the state size.
  */
-export function configureWindow(paneLengthUs: f64, windowPanes: i32, sessionGapUs: f64, outOfOrdernessUs: f64, allowedLatenessUs: f64, idleTimeoutUs: f64): i32 {
+export function configureWindow(paneLengthUs: f64, windowPanes: i32, sessionGapUs: f64, outOfOrdernessUs: f64, allowedLatenessUs: f64, idleTimeoutUs: f64, sketch: i32): i32 {
   if (W.seriesStates != 0) return -1;
   if (!(outOfOrdernessUs >= 0 && allowedLatenessUs >= 0 && idleTimeoutUs >= 0)) return -1;
+  setSketching(sketch != 0);
   boundUs = outOfOrdernessUs;
   latenessUs = allowedLatenessUs;
   idleUs = idleTimeoutUs;
@@ -52,13 +57,29 @@ export function configureWindow(paneLengthUs: f64, windowPanes: i32, sessionGapU
   const ring = <f64>windowPanes + Math.ceil((outOfOrdernessUs + allowedLatenessUs) / paneLengthUs) + 1;
   if (ring > 4096) return -1;
   W.setRing(<i32>ring);
+  perPane = 1 / paneLengthUs;
+  perRing = 1 / ring;
   return 0;
 }
 
+/** The index of the pane holding event time `ts`: the q with q · paneUs ≤ ts < (q + 1) · paneUs. */
+// @ts-ignore: decorator
+@inline
+function paneOf(ts: f64): f64 {
+  let q = Math.floor(ts * perPane);
+  if (q * paneUs > ts) q -= 1;
+  else if ((q + 1) * paneUs <= ts) q += 1;
+  return q;
+}
+
+// @ts-ignore: decorator
+@inline
 function pane(s: usize, id: f64): usize {
   const ring = <f64>W.ringSize();
-  let slot = id - Math.floor(id / ring) * ring;
-  return s + W.HEADER_BYTES + <usize>(<i32>slot) * PANE_BYTES;
+  let slot = id - Math.floor(id * perRing) * ring;
+  if (slot < 0) slot += ring;
+  else if (slot >= ring) slot -= ring;
+  return s + W.HEADER_BYTES + <usize>(<i32>slot) * paneBytes;
 }
 
 /** A new record in the results region, zeroed, growing memory when needed. */
@@ -80,7 +101,10 @@ function emitWindow(slot: i32, s: usize, k: f64, flags: f64): void {
   const acc = r + 32 - COUNT; // a pane view over the record: its COUNT lands at byte 32
   for (let j = k - <f64>panes; j < k; j++) {
     const p = pane(s, j);
-    if (load<f64>(p + ID) == j) mergePane(acc, p);
+    if (load<f64>(p + ID) == j) {
+      standardize(W.paneScratch, p);
+      mergePane(acc, W.paneScratch);
+    }
   }
   if (load<f64>(acc + COUNT) == 0) emitted--;
 }
@@ -90,7 +114,7 @@ function nextDue(s: usize, after: f64): f64 {
   let best = Infinity;
   const firstK = after / paneUs + 1;
   for (let i = 0; i < W.ringSize(); i++) {
-    const p = s + W.HEADER_BYTES + <usize>i * PANE_BYTES;
+    const p = s + W.HEADER_BYTES + <usize>i * paneBytes;
     const id = load<f64>(p + ID);
     if (id == -Infinity || load<f64>(p + COUNT) == 0) continue;
     // Windows containing pane `id` end at (id + 1) … (id + panes) panes.
@@ -128,7 +152,7 @@ function fireSeries(slot: i32, s: usize, wm: f64): void {
 function closeSession(slot: i32, s: usize, p: usize): void {
   const end = load<f64>(p + LAST_TS) + gapUs;
   const r = record(slot, load<f64>(p + FIRST_TS), end, 0);
-  memory.copy(r + 32, p + COUNT, PANE_BYTES - COUNT);
+  standardize(r + 32 - COUNT, p);
   store<f64>(s + W.FIRED, end);
   store<f64>(s + W.NEXT_DUE, Infinity);
   clearPane(p, load<f64>(p + ID) + 1);
@@ -141,8 +165,10 @@ function markDirty(slot: i32, s: usize): void {
   dirtyCount++;
 }
 
+// @ts-ignore: decorator
+@inline
 function addToPanes(slot: i32, s: usize, ts: f64, v: f64, wm: f64): u8 {
-  const id = Math.floor(ts / paneUs);
+  const id = paneOf(ts);
   if ((id + <f64>panes) * paneUs + latenessUs <= wm) return LATE;
   const p = pane(s, id);
   if (load<f64>(p + ID) != id) clearPane(p, id);
@@ -187,7 +213,7 @@ export function assignBatch(n: i32, arrival: f64): i32 {
     const dev = load<i32>(W.deviceBuf + (<usize>i << 2));
     const ts = load<f64>(W.tsBuf + (<usize>i << 3));
     const v = load<f64>(W.valueBuf + (<usize>i << 3));
-    const s = W.seriesStates + <usize>slot * W.seriesBytes();
+    const s = W.seriesStates + <usize>slot * W.seriesBytes;
     const d = W.deviceStates + <usize>dev * W.DEVICE_BYTES;
     store<i32>(s + W.DEVICE, dev);
     if (!(Number.isFinite(ts) && Number.isFinite(v))) {
@@ -205,7 +231,7 @@ export function assignBatch(n: i32, arrival: f64): i32 {
   }
   for (let i = 0; i < dirtyCount; i++) {
     const slot = load<i32>(W.dirtyBuf + (<usize>i << 2));
-    const s = W.seriesStates + <usize>slot * W.seriesBytes();
+    const s = W.seriesStates + <usize>slot * W.seriesBytes;
     store<u32>(s + W.DIRTY, 0);
     fireSeries(slot, s, load<f64>(W.deviceStates + <usize>load<i32>(s + W.DEVICE) * W.DEVICE_BYTES + W.WATERMARK));
   }
@@ -228,7 +254,7 @@ export function sweepWindows(now: f64): i32 {
       if (wm > load<f64>(d + W.WATERMARK)) store<f64>(d + W.WATERMARK, wm);
     }
   }
-  const size = W.seriesBytes();
+  const size = W.seriesBytes;
   for (let slot = 0; slot < W.seriesCap; slot++) {
     const s = W.seriesStates + <usize>slot * size;
     if (load<f64>(s + W.NEXT_DUE) == Infinity) continue;

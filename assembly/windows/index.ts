@@ -30,7 +30,7 @@ export function resultsPtr(): usize {
 
 /** Bytes of state per series for the configured window. */
 export function stateBytes(): i32 {
-  return <i32>W.seriesBytes();
+  return <i32>W.seriesBytes;
 }
 
 /** Windows for the first `n` readings of the batch region (see assignBatch); −1 when a slot is out of range. */

@@ -1,10 +1,14 @@
 // A pane: the mergeable aggregate of the readings of one series in one stretch of event time. Count,
-// sum, min, max, Welford mean and M2 (numerically stable variance, merged with Chan's formula), the
-// earliest and latest reading by timestamp (for first/last and rate of change), and a 32-bin sketch.
+// sum, min, max, mean and M2 (numerically stable variance, merged with Chan's formula), the earliest
+// and latest reading by timestamp (for first/last and rate of change), and a 32-bin sketch.
+// A pane that is filling holds shifted sums instead of sum, mean and M2: its first value K and the sums
+// of (v − K) and (v − K)², which take no division per reading and stay accurate while K is near the
+// mean (the shifted-data algorithm); `standardize` turns it into the merged form when its windows fire.
 // The sketch is an equal-width histogram on a power-of-two grid: bin i holds values in
-// [(base + i) / scale, (base + i + 1) / scale). It starts fine (about 1/1000 of the first value) and
-// halves its resolution whenever a value falls outside, so two sketches always merge exactly onto the
-// coarser grid and a quantile read from it is off by at most one bin width.
+// [(base + i) / scale, (base + i + 1) / scale). It starts fine (about 1/1000 of the first value, or
+// twice as fine as the pane it replaces in the series' ring ended, whichever is coarser, so a series' panes mostly share one
+// grid) and halves its resolution whenever a value falls outside, so two sketches always merge exactly
+// onto the coarser grid and a quantile read from it is off by at most one bin width.
 
 export const PANE_BYTES: usize = 232;
 export const BINS: i32 = 32;
@@ -17,6 +21,10 @@ export const MIN = 24;
 export const MAX = 32;
 export const MEAN = 40;
 export const M2 = 48;
+// The same three fields in a filling pane: Σ(v − K), K and Σ(v − K)².
+export const D1 = SUM;
+export const SHIFT = MEAN;
+export const D2 = M2;
 export const FIRST_TS = 56;
 export const FIRST = 64;
 export const LAST_TS = 72;
@@ -25,6 +33,17 @@ export const SCALE = 88; // bins per value unit: a power of two
 export const BASE = 96; // grid index of bin 0
 export const BIN0 = 104; // u32 × 32
 
+/** Whether panes keep the sketch (only percentiles need it): without, a pane ends at BIN0. */
+let sketching = true;
+/** Bytes of a pane in a series' ring. */
+export let paneBytes: usize = PANE_BYTES;
+
+/** Turns the sketch on or off; call before the first pane exists (it fixes the state size). */
+export function setSketching(on: bool): void {
+  sketching = on;
+  paneBytes = on ? PANE_BYTES : BIN0;
+}
+
 /** Scratch for re-binning: 32 u32 counts, laid out by the workspace. */
 export let scratch: usize = 0;
 
@@ -32,10 +51,12 @@ export function setScratch(at: usize): void {
   scratch = at;
 }
 
-/** An empty pane with index `id`. */
+/** An empty pane with index `id`, its sketch to start twice as fine as the grid it ends (none: 0). */
 export function clearPane(p: usize, id: f64): void {
-  memory.fill(p, 0, PANE_BYTES);
+  const scale = load<f64>(p + SCALE) * 2;
+  memory.fill(p, 0, paneBytes);
   store<f64>(p + ID, id);
+  if (sketching) store<f64>(p + SCALE, scale);
 }
 
 /** 2^(10 − exponent of |v|): about a thousand bins per unit of the value's own size. */
@@ -46,34 +67,35 @@ function firstScale(v: f64): f64 {
   return reinterpret<f64>(<u64>(1023 + k) << 52);
 }
 
-/** Adds one finite reading. */
+/** Adds one finite reading to a filling pane. */
 // @ts-ignore: decorator
 @inline
 export function addReading(p: usize, ts: f64, v: f64): void {
   const n = load<f64>(p + COUNT) + 1;
   store<f64>(p + COUNT, n);
-  store<f64>(p + SUM, load<f64>(p + SUM) + v);
   if (n == 1) {
     store<f64>(p + MIN, v);
     store<f64>(p + MAX, v);
-    store<f64>(p + MEAN, v);
+    store<f64>(p + SHIFT, v);
     store<f64>(p + FIRST_TS, ts);
     store<f64>(p + FIRST, v);
     store<f64>(p + LAST_TS, ts);
     store<f64>(p + LAST, v);
-    const scale = firstScale(v);
+    if (!sketching) return;
+    // Never finer than the first value's own grid (a flat series would refine its panes forever).
+    const fine = firstScale(v);
+    const inherited = load<f64>(p + SCALE);
+    const scale = inherited == 0 ? fine : min(inherited, fine);
     store<f64>(p + SCALE, scale);
     store<f64>(p + BASE, Math.floor(v * scale) - 16);
     store<u32>(p + BIN0 + 64, 1);
     return;
   }
-  if (v < load<f64>(p + MIN)) store<f64>(p + MIN, v);
-  if (v > load<f64>(p + MAX)) store<f64>(p + MAX, v);
-  const mean = load<f64>(p + MEAN);
-  const d = v - mean;
-  const m = mean + d / n;
-  store<f64>(p + MEAN, m);
-  store<f64>(p + M2, load<f64>(p + M2) + d * (v - m));
+  store<f64>(p + MIN, min(load<f64>(p + MIN), v));
+  store<f64>(p + MAX, max(load<f64>(p + MAX), v));
+  const d = v - load<f64>(p + SHIFT);
+  store<f64>(p + D1, load<f64>(p + D1) + d);
+  store<f64>(p + D2, load<f64>(p + D2) + d * d);
   if (ts < load<f64>(p + FIRST_TS)) {
     store<f64>(p + FIRST_TS, ts);
     store<f64>(p + FIRST, v);
@@ -82,6 +104,7 @@ export function addReading(p: usize, ts: f64, v: f64): void {
     store<f64>(p + LAST_TS, ts);
     store<f64>(p + LAST, v);
   }
+  if (!sketching) return;
   const k = Math.floor(v * load<f64>(p + SCALE)) - load<f64>(p + BASE);
   if (k >= 0 && k < <f64>BINS) {
     const at = p + BIN0 + (<usize>(<i32>k) << 2);
@@ -94,14 +117,34 @@ export function addReading(p: usize, ts: f64, v: f64): void {
   }
 }
 
-/** Lowest and highest occupied grid index, or (+∞, −∞) for an empty sketch. */
+/** Writes filling pane `src` into `dst` (from COUNT on) in the merged form: sum, mean and M2. */
+export function standardize(dst: usize, src: usize): void {
+  memory.copy(dst + COUNT, src + COUNT, paneBytes - COUNT);
+  const n = load<f64>(src + COUNT);
+  if (n == 0) return;
+  const k = load<f64>(src + SHIFT);
+  const d1 = load<f64>(src + D1);
+  store<f64>(dst + SUM, n * k + d1);
+  store<f64>(dst + MEAN, k + d1 / n);
+  store<f64>(dst + M2, max(0, load<f64>(src + D2) - (d1 * d1) / n));
+}
+
+/** Lowest and highest occupied grid index, or (+∞, −∞) for an empty sketch (four bins at a time). */
 function lowest(p: usize): f64 {
-  for (let i = 0; i < BINS; i++) if (load<u32>(p + BIN0 + (<usize>i << 2)) != 0) return load<f64>(p + BASE) + <f64>i;
+  for (let i = 0; i < BINS; i += 4) {
+    const at = p + BIN0 + (<usize>i << 2);
+    if (!v128.any_true(v128.load(at))) continue;
+    for (let j = 0; j < 4; j++) if (load<u32>(at + (<usize>j << 2)) != 0) return load<f64>(p + BASE) + <f64>(i + j);
+  }
   return Infinity;
 }
 
 function highest(p: usize): f64 {
-  for (let i = BINS - 1; i >= 0; i--) if (load<u32>(p + BIN0 + (<usize>i << 2)) != 0) return load<f64>(p + BASE) + <f64>i;
+  for (let i = BINS - 4; i >= 0; i -= 4) {
+    const at = p + BIN0 + (<usize>i << 2);
+    if (!v128.any_true(v128.load(at))) continue;
+    for (let j = 3; j >= 0; j--) if (load<u32>(at + (<usize>j << 2)) != 0) return load<f64>(p + BASE) + <f64>(i + j);
+  }
   return -Infinity;
 }
 
@@ -122,16 +165,24 @@ function coarsen(p: usize): void {
   store<f64>(p + SCALE, load<f64>(p + SCALE) * 0.5);
 }
 
-/** Moves the window of 32 bins so that grid indices [lo, hi] (hi − lo < 32) all lie inside it. */
+/**
+ * Moves the window of 32 bins so that grid indices [lo, hi] (hi − lo < 32) all lie inside it, centred
+ * when it has to move (a drifting series then slides now and then, not at every new extreme).
+ */
 function slideTo(p: usize, lo: f64, hi: f64): void {
   const base = load<f64>(p + BASE);
-  const newBase = lo < base ? lo : hi >= base + <f64>BINS ? hi - <f64>(BINS - 1) : base;
-  if (newBase == base) return;
-  memory.copy(scratch, p + BIN0, <usize>BINS << 2);
-  memory.fill(p + BIN0, 0, <usize>BINS << 2);
-  for (let i = 0; i < BINS; i++) {
-    const c = load<u32>(scratch + (<usize>i << 2));
-    if (c != 0) store<u32>(p + BIN0 + (<usize>(<i32>(base + <f64>i - newBase)) << 2), c);
+  if (lo >= base && hi < base + <f64>BINS) return;
+  const newBase = lo - Math.floor((<f64>(BINS - 1) - (hi - lo)) / 2);
+  const shift = <i32>(base - newBase);
+  const bins = p + BIN0;
+  if (shift >= BINS || shift <= -BINS) {
+    memory.fill(bins, 0, <usize>BINS << 2);
+  } else if (shift > 0) {
+    memory.copy(bins + (<usize>shift << 2), bins, <usize>(BINS - shift) << 2);
+    memory.fill(bins, 0, <usize>shift << 2);
+  } else {
+    memory.copy(bins, bins + (<usize>-shift << 2), <usize>(BINS + shift) << 2);
+    memory.fill(bins + (<usize>(BINS + shift) << 2), 0, <usize>-shift << 2);
   }
   store<f64>(p + BASE, newBase);
 }
@@ -156,7 +207,7 @@ export function mergePane(dst: usize, src: usize): void {
   if (nb == 0) return;
   const na = load<f64>(dst + COUNT);
   if (na == 0) {
-    memory.copy(dst + COUNT, src + COUNT, PANE_BYTES - COUNT);
+    memory.copy(dst + COUNT, src + COUNT, paneBytes - COUNT);
     return;
   }
   const n = na + nb;
@@ -176,13 +227,18 @@ export function mergePane(dst: usize, src: usize): void {
     store<f64>(dst + LAST_TS, load<f64>(src + LAST_TS));
     store<f64>(dst + LAST, load<f64>(src + LAST));
   }
+  if (!sketching) return;
   while (load<f64>(dst + SCALE) > load<f64>(src + SCALE)) coarsen(dst);
   while (load<f64>(src + SCALE) > load<f64>(dst + SCALE)) coarsen(src);
-  while (max(highest(dst), highest(src)) - min(lowest(dst), lowest(src)) >= <f64>BINS) {
+  let lo = min(lowest(dst), lowest(src));
+  let hi = max(highest(dst), highest(src));
+  while (hi - lo >= <f64>BINS) {
     coarsen(dst);
     coarsen(src);
+    lo = min(lowest(dst), lowest(src));
+    hi = max(highest(dst), highest(src));
   }
-  slideTo(dst, min(lowest(dst), lowest(src)), max(highest(dst), highest(src)));
+  slideTo(dst, lo, hi);
   const shift = <i32>(load<f64>(src + BASE) - load<f64>(dst + BASE));
   for (let i = 0; i < BINS; i++) {
     const c = load<u32>(src + BIN0 + (<usize>i << 2));

@@ -3,7 +3,7 @@
 // results region, which grows while a call emits windows. Growing keeps every state: states are moved,
 // never dropped. One instance serves one window definition (its pane length fixes the state size).
 import { growTo } from "../memory/grow";
-import { PANE_BYTES, BINS, setScratch } from "./pane";
+import { PANE_BYTES, paneBytes, BINS, setScratch } from "./pane";
 
 export let seriesBuf: usize = 0; // i32 per reading: the series' state slot
 export let deviceBuf: usize = 0; // i32 per reading: the device's watermark slot
@@ -40,14 +40,15 @@ export const LAST_ARRIVAL = 8; // f64: arrival time of that batch
 export const WATERMARK = 16; // f64
 
 let ring: i32 = 1;
+/** Bytes of one series' state: the header and its ring of panes. */
+export let seriesBytes: usize = HEADER_BYTES + PANE_BYTES;
+/** A pane to standardize filling panes into before merging them. */
+export let paneScratch: usize = 0;
 
 /** Panes per series; fixes the state size, so it is set once, before the first ensure. */
 export function setRing(panes: i32): void {
   ring = panes;
-}
-
-export function seriesBytes(): usize {
-  return HEADER_BYTES + <usize>ring * PANE_BYTES;
+  seriesBytes = HEADER_BYTES + <usize>ring * paneBytes;
 }
 
 export function ringSize(): i32 {
@@ -59,14 +60,14 @@ function align16(p: usize): usize {
 }
 
 function resetSeries(at: usize, count: i32): void {
-  const size = seriesBytes();
+  const size = seriesBytes;
   memory.fill(at, 0, <usize>count * size);
   for (let i = 0; i < count; i++) {
     const s = at + <usize>i * size;
     store<f64>(s + FIRED, -Infinity);
     store<f64>(s + REFIRE, Infinity);
     store<f64>(s + NEXT_DUE, Infinity);
-    for (let j = 0; j < ring; j++) store<f64>(s + HEADER_BYTES + <usize>j * PANE_BYTES, -Infinity);
+    for (let j = 0; j < ring; j++) store<f64>(s + HEADER_BYTES + <usize>j * paneBytes, -Infinity);
   }
 }
 
@@ -91,22 +92,24 @@ export function ensure(points: i32, series: i32, devices: i32): i32 {
   const devs = max(devices, deviceCap);
   const base = align16(__heap_base);
   const scratch = base;
-  const seriesAt = align16(scratch + (<usize>BINS << 2));
+  const pane = align16(scratch + (<usize>BINS << 2));
+  const seriesAt = align16(pane + PANE_BYTES);
   const devicesAt = align16(seriesAt + cap * 4);
   const ts = align16(devicesAt + cap * 4);
   const values = ts + cap * 8;
   const flags = values + cap * 8;
   const dirty = align16(flags + cap);
   const states = align16(dirty + cap * 4);
-  const devStates = states + <usize>slots * seriesBytes();
+  const devStates = states + <usize>slots * seriesBytes;
   const results = align16(devStates + <usize>devs * DEVICE_BYTES);
   growTo(results + RECORD_BYTES * 64);
   // Devices first: their new place is past everything old, and the series' new place may cover their old one.
   if (deviceStates != 0) memory.copy(devStates, deviceStates, <usize>deviceCap * DEVICE_BYTES);
   resetDevices(devStates + <usize>deviceCap * DEVICE_BYTES, devs - deviceCap);
-  if (seriesStates != 0) memory.copy(states, seriesStates, <usize>seriesCap * seriesBytes());
-  resetSeries(states + <usize>seriesCap * seriesBytes(), slots - seriesCap);
+  if (seriesStates != 0) memory.copy(states, seriesStates, <usize>seriesCap * seriesBytes);
+  resetSeries(states + <usize>seriesCap * seriesBytes, slots - seriesCap);
   setScratch(scratch);
+  paneScratch = pane;
   seriesBuf = seriesAt;
   deviceBuf = devicesAt;
   tsBuf = ts;

@@ -6,7 +6,7 @@ import { wasmBytes } from "../../wasm/base64.js";
 /** @internal The module's exports (assembly/windows/index.ts). */
 export interface WindowExports {
   memory: WebAssembly.Memory;
-  configureWindow(paneUs: number, panes: number, sessionGapUs: number, outOfOrdernessUs: number, allowedLatenessUs: number, idleUs: number): number;
+  configureWindow(paneUs: number, panes: number, sessionGapUs: number, outOfOrdernessUs: number, allowedLatenessUs: number, idleUs: number, sketch: number): number;
   ensure(points: number, series: number, devices: number): number;
   windowBatch(n: number, arrival: number): number;
   sweepWindows(now: number): number;

@@ -2,7 +2,7 @@
 // memory per series slot (a ring of panes) and per device slot (the watermark); the host hands whole
 // batches over and gets a flag per reading and the windows that fired back.
 import { instantiateWindows, type WindowExports } from "./module.js";
-import { readRecord, writeRecord, type WindowState } from "./window-state.js";
+import { isPercentile, readRecord, writeRecord, type WindowState } from "./window-state.js";
 import type { WindowSpec } from "./window-spec.js";
 
 /** What happened to each reading of a batch (`WindowBatch.flags`). */
@@ -37,10 +37,18 @@ export class WindowKernel {
     this.#recordBytes = wasm.RECORD_BYTES.value as number;
   }
 
-  static async create(spec: Pick<WindowSpec, "kind" | "sizeUs" | "slideUs" | "gapUs" | "outOfOrdernessUs" | "allowedLatenessUs" | "idleUs">, module?: WebAssembly.Module): Promise<WindowKernel> {
+  /**
+   * A kernel for `spec`. Its panes keep the percentile sketch only when `spec.aggregates` asks for a
+   * percentile (or names none): without it a pane is 104 bytes instead of 232 and a reading costs less.
+   */
+  static async create(
+    spec: Pick<WindowSpec, "kind" | "sizeUs" | "slideUs" | "gapUs" | "outOfOrdernessUs" | "allowedLatenessUs" | "idleUs"> & Partial<Pick<WindowSpec, "aggregates">>,
+    module?: WebAssembly.Module,
+  ): Promise<WindowKernel> {
     const wasm = await instantiateWindows(module);
     const panes = spec.kind === "session" ? 1 : spec.sizeUs / spec.slideUs;
-    if (wasm.configureWindow(spec.slideUs, panes, spec.kind === "session" ? spec.gapUs : 0, spec.outOfOrdernessUs, spec.allowedLatenessUs, spec.idleUs) < 0) {
+    const sketch = spec.aggregates === undefined || spec.aggregates.some(isPercentile);
+    if (wasm.configureWindow(spec.slideUs, panes, spec.kind === "session" ? spec.gapUs : 0, spec.outOfOrdernessUs, spec.allowedLatenessUs, spec.idleUs, sketch ? 1 : 0) < 0) {
       throw new WindowError(`window of ${spec.sizeUs} µs sliding by ${spec.slideUs} µs with ${spec.outOfOrdernessUs + spec.allowedLatenessUs} µs of out-of-orderness and lateness is beyond the kernel's limits (4096 panes)`);
     }
     return new WindowKernel(wasm);

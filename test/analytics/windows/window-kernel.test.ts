@@ -127,4 +127,30 @@ describe("the window kernel", () => {
     expect(quantile(merged, 1)).toBe(1000);
     expect(Math.abs(quantile(merged, 0.5) - 3)).toBeLessThanOrEqual(1 / merged.scale);
   });
+
+  it("keeps no sketch when no percentile is asked for: the same statistics from a smaller state", async () => {
+    const plain = await WindowKernel.create({ ...spec, aggregates: ["count", "mean", "stddev", "rate"] });
+    const sketched = await WindowKernel.create(spec);
+    expect(plain.stateBytes).toBeLessThan(sketched.stateBytes);
+    const ts = Array.from({ length: 200 }, (_, i) => T0 + i * S);
+    const values = ts.map((_, i) => 5 + Math.sin(i / 9) * 3);
+    const a = push(plain, ts, values).fired;
+    const b = push(sketched, ts, values).fired;
+    expect(a.map((w) => [w.state.start, w.state.count, w.state.sum, w.state.min, w.state.max, w.state.mean, w.state.m2])).toEqual(
+      b.map((w) => [w.state.start, w.state.count, w.state.sum, w.state.min, w.state.max, w.state.mean, w.state.m2]),
+    );
+    expect(a[0].state.bins.every((c) => c === 0)).toBe(true);
+  });
+
+  it("keeps the variance accurate for values far from zero (shifted sums per pane)", async () => {
+    const k = await WindowKernel.create({ ...spec, kind: "sliding", sizeUs: 180 * S, slideUs: 60 * S });
+    const ts = Array.from({ length: 400 }, (_, i) => T0 + i * S);
+    const values = ts.map((_, i) => 1e9 + (i % 10) * 0.001);
+    const w = push(k, ts, values).fired.find((f) => f.state.count === 180)!.state;
+    const slice = values.slice(w.start / S - T0 / S, w.start / S - T0 / S + 180);
+    const mean = slice.reduce((x, y) => x + (y - 1e9), 0) / 180;
+    const variance = slice.reduce((x, y) => x + (y - 1e9 - mean) ** 2, 0) / 180;
+    expect(aggregate(w, "variance")).toBeCloseTo(variance, 9);
+    expect(w.mean - 1e9).toBeCloseTo(mean, 6);
+  });
 });
