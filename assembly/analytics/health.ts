@@ -1,11 +1,11 @@
-// Sensor health, one 128-byte state per series, judged a batch at a time. Each reading gets a bit set
+// Sensor health, one 112-byte state per series, judged a batch at a time. Each reading gets a bit set
 // of findings: events (a spike confirmed when the value comes back, a gap before this reading, a
 // duplicate or late timestamp) and conditions that hold while they last (stuck, reporting-rate change,
 // drift against the series' own baseline or its peers, out of range, clock skew, backlog replay).
 // Gaps and rates are judged on arrival time, so a device clock that jumps is skew, not a gap.
 
 /** Bytes of state per series. */
-export const HEALTH_STATE_BYTES: i32 = 128;
+export const HEALTH_STATE_BYTES: i32 = 112;
 
 export const SPIKE: u32 = 1;
 export const STUCK: u32 = 2;

@@ -1,4 +1,4 @@
-// Range-novelty anomaly detector, one 256-byte state per series, scored a batch at a time.
+// Range-novelty anomaly detector, one 144-byte state per series, scored a batch at a time.
 // A reading is anomalous in proportion to how far it carries a feature beyond every value that feature
 // has taken in the series so far: the value, a short moving mean (level shifts), the absolute deviation
 // (bursts of noise), and — for series with a daily rhythm — the value against what this time of day has
@@ -6,7 +6,7 @@
 // After a detection the series stays quiet for `suppress` readings, so one event raises one score.
 
 /** Bytes of state per series. */
-export const STATE_BYTES: i32 = 256;
+export const STATE_BYTES: i32 = 144;
 
 // Constants tuned on the Numenta Anomaly Benchmark's standard profile (see src/eval/nab/).
 const MEAN_RATE: f64 = 0.03; // short moving mean (level shifts)
@@ -26,26 +26,30 @@ const SCORE_HALF: f64 = 0.55; // novelty that maps to score 0.5 (NAB's optimal t
 const DAY_US: f64 = 86_400_000_000;
 const TINY: f64 = 1e-9;
 
-// Field offsets within a series' state.
+// Field offsets within a series' state. The value range [LO_VALUE, HI_VALUE] is kept exactly; every
+// other level is an f32 offset from LO_VALUE (its precision relative to the range, which is what the
+// features are measured in), and the time-of-day bins are u16 fractions of the range. When the range
+// widens, offsets are moved and bins re-encoded (rounding bin lows down and highs up).
 const COUNT = 0; // u16, saturating: readings seen
 const QUIET = 2; // u16: readings left to suppress
 const NOVELTY = 4; // f32: recent mean novelty
-const LO_VALUE = 8;
-const HI_VALUE = 16;
-const LO_MEAN = 24;
-const HI_MEAN = 32;
-const LO_DEV = 40;
+const LO_VALUE = 8; // f64
+const HI_VALUE = 16; // f64
+const LO_MEAN = 24; // offsets (f32) from here on
+const HI_MEAN = 28;
+const MEAN = 32;
+const DEV_CENTRE = 36;
+const GLOBAL_MEAN = 40;
+const LO_DEV = 44; // deviations (f32): not offsets
 const HI_DEV = 48;
-const MEAN = 56;
-const DEV_CENTRE = 64;
-const DEV = 72;
-const GLOBAL_MEAN = 80;
-const RESIDUAL_VAR = 88; // f32
-const TOTAL_VAR = 92; // f32
-const BIN_COUNTS = 96; // u64: twelve 4-bit saturating counters
-const BIN_LO = 104; // f32 × 12
-const BIN_HI = 152; // f32 × 12
-const BIN_MEAN = 200; // f32 × 12
+const DEV = 52;
+const RESIDUAL_VAR = 56; // f32
+const TOTAL_VAR = 60; // f32
+const BIN_COUNTS = 64; // u64: twelve 4-bit saturating counters
+const BIN_LO = 72; // u16 × 12
+const BIN_HI = 96; // u16 × 12
+const BIN_MEAN = 120; // u16 × 12
+const CODES: f64 = 65535;
 
 let learn: i32 = 750;
 let suppress: i32 = 50;
@@ -63,19 +67,48 @@ export function resetNovelty(states: usize, count: i32): void {
 
 function start(s: usize, x: f64): void {
   store<f32>(s + NOVELTY, 0.01);
-  store<f64>(s + LO_VALUE, Infinity);
-  store<f64>(s + HI_VALUE, -Infinity);
-  store<f64>(s + LO_MEAN, Infinity);
-  store<f64>(s + HI_MEAN, -Infinity);
-  store<f64>(s + LO_DEV, Infinity);
-  store<f64>(s + HI_DEV, -Infinity);
-  store<f64>(s + MEAN, x);
-  store<f64>(s + DEV_CENTRE, x);
-  store<f64>(s + GLOBAL_MEAN, x);
-  for (let b = 0; b < BINS; b++) {
-    store<f32>(s + BIN_LO + (<usize>b << 2), Infinity);
-    store<f32>(s + BIN_HI + (<usize>b << 2), -Infinity);
+  store<f64>(s + LO_VALUE, x);
+  store<f64>(s + HI_VALUE, x);
+  store<f32>(s + LO_MEAN, Infinity);
+  store<f32>(s + HI_MEAN, -Infinity);
+  store<f32>(s + LO_DEV, Infinity);
+  store<f32>(s + HI_DEV, -Infinity);
+}
+
+@inline function offset(s: usize, field: usize): f64 {
+  return <f64>load<f32>(s + field);
+}
+
+/** A bin's value from its code: `perCode` is the range / CODES. */
+@inline function decode(s: usize, field: usize, bin: usize, lo: f64, perCode: f64): f64 {
+  return lo + <f64>load<u16>(s + field + (bin << 1)) * perCode;
+}
+
+/** Stores `v` (within the range) as a bin code, rounded by `round` (floor, ceil or nearest): `codes` is CODES / range. */
+@inline function encode(s: usize, field: usize, bin: usize, v: f64, lo: f64, codes: f64, round: i32): void {
+  const q = (v - lo) * codes;
+  const r = round < 0 ? floor(q) : round > 0 ? ceil(q) : nearest(q);
+  store<u16>(s + field + (bin << 1), <u16>min(max(r, 0), CODES));
+}
+
+/** CODES / range, or 0 for an empty range (every code then means the range's one value). */
+@inline function codesFor(range: f64): f64 {
+  return range > 0 ? CODES / range : 0;
+}
+
+/** Widens the range from [lo, hi] to [newLo, newHi]: moves the offsets and re-encodes the bins. */
+function widen(s: usize, lo: f64, hi: f64, newLo: f64, newHi: f64): void {
+  const shift = lo - newLo;
+  for (let f = <usize>LO_MEAN; f <= <usize>GLOBAL_MEAN; f += 4) store<f32>(s + f, <f32>(offset(s, f) + shift));
+  const perCode = (hi - lo) * (1 / CODES);
+  const codes = codesFor(newHi - newLo);
+  for (let b: usize = 0; b < <usize>BINS; b++) {
+    encode(s, BIN_LO, b, decode(s, BIN_LO, b, lo, perCode), newLo, codes, -1);
+    encode(s, BIN_HI, b, decode(s, BIN_HI, b, lo, perCode), newLo, codes, 1);
+    encode(s, BIN_MEAN, b, decode(s, BIN_MEAN, b, lo, perCode), newLo, codes, 0);
   }
+  store<f64>(s + LO_VALUE, newLo);
+  store<f64>(s + HI_VALUE, newHi);
 }
 
 @inline function beyond(x: f64, lo: f64, hi: f64, perRange: f64): f64 {
@@ -86,23 +119,34 @@ function start(s: usize, x: f64): void {
 @inline function scoreReading(s: usize, ts: f64, x: f64): f64 {
   const seen = <i32>load<u16>(s + COUNT);
   if (seen == 0) start(s, x);
-  let mean = load<f64>(s + MEAN);
-  let dev = load<f64>(s + DEV);
+  // The range before this reading (what its novelty is measured against), then widened to take it.
+  const loValue = load<f64>(s + LO_VALUE);
+  const hiValue = load<f64>(s + HI_VALUE);
+  if (x < loValue || x > hiValue) widen(s, loValue, hiValue, min(loValue, x), max(hiValue, x));
+  const lo = load<f64>(s + LO_VALUE);
+  const range = load<f64>(s + HI_VALUE) - lo;
+  const perCode = range * (1 / CODES);
+  const codes = codesFor(range);
+  let mean = seen == 0 ? x : lo + offset(s, MEAN);
+  let dev = offset(s, DEV);
   if (seen > 0) {
     mean += MEAN_RATE * (x - mean);
-    const centre = load<f64>(s + DEV_CENTRE) + DEV_RATE * (x - load<f64>(s + DEV_CENTRE));
+    const previous = lo + offset(s, DEV_CENTRE);
+    const centre = previous + DEV_RATE * (x - previous);
     dev += DEV_RATE * (abs(x - centre) - dev);
-    store<f64>(s + MEAN, mean);
-    store<f64>(s + DEV_CENTRE, centre);
-    store<f64>(s + DEV, dev);
+    store<f32>(s + DEV_CENTRE, <f32>(centre - lo));
+    store<f32>(s + DEV, <f32>dev);
+  } else {
+    store<f32>(s + DEV_CENTRE, <f32>(x - lo));
   }
+  store<f32>(s + MEAN, <f32>(mean - lo));
   // f64 `%` is a software fmod in WebAssembly; the floor form is exact enough to pick a two-hour bin.
   const days = ts * (1 / DAY_US);
   const bin = <usize>min<i32>(max<i32>(<i32>((days - floor(days)) * <f64>BINS), 0), BINS - 1);
   const counts = load<u64>(s + BIN_COUNTS);
   const binSeen = (counts >> (bin << 2)) & 15;
-  const binMean = <f64>load<f32>(s + BIN_MEAN + (bin << 2));
-  const globalMean = load<f64>(s + GLOBAL_MEAN);
+  const binMean = binSeen == 0 ? x : decode(s, BIN_MEAN, bin, lo, perCode);
+  const globalMean = seen == 0 ? x : lo + offset(s, GLOBAL_MEAN);
   let residual = <f64>load<f32>(s + RESIDUAL_VAR);
   let total = <f64>load<f32>(s + TOTAL_VAR);
   if (binSeen > 0) {
@@ -111,17 +155,15 @@ function start(s: usize, x: f64): void {
     store<f32>(s + RESIDUAL_VAR, <f32>residual);
     store<f32>(s + TOTAL_VAR, <f32>total);
   }
-  store<f64>(s + GLOBAL_MEAN, globalMean + SEASON_RATE * (x - globalMean));
-  store<f32>(s + BIN_MEAN + (bin << 2), <f32>(binSeen == 0 ? x : binMean + BIN_RATE * (x - binMean)));
+  store<f32>(s + GLOBAL_MEAN, <f32>(globalMean + SEASON_RATE * (x - globalMean) - lo));
+  encode(s, BIN_MEAN, bin, binSeen == 0 ? x : binMean + BIN_RATE * (x - binMean), lo, codes, 0);
 
-  const loValue = load<f64>(s + LO_VALUE);
-  const hiValue = load<f64>(s + HI_VALUE);
-  const loMean = load<f64>(s + LO_MEAN);
-  const hiMean = load<f64>(s + HI_MEAN);
-  const loDev = load<f64>(s + LO_DEV);
-  const hiDev = load<f64>(s + HI_DEV);
-  const binLo = <f64>load<f32>(s + BIN_LO + (bin << 2));
-  const binHi = <f64>load<f32>(s + BIN_HI + (bin << 2));
+  const loMean = lo + offset(s, LO_MEAN);
+  const hiMean = lo + offset(s, HI_MEAN);
+  const loDev = offset(s, LO_DEV);
+  const hiDev = offset(s, HI_DEV);
+  const binLo = binSeen == 0 ? x : decode(s, BIN_LO, bin, lo, perCode);
+  const binHi = binSeen == 0 ? x : decode(s, BIN_HI, bin, lo, perCode);
   let novelty: f64 = 0;
   if (seen >= WARM) {
     const perRange = 1 / max(hiValue - loValue, TINY);
@@ -131,15 +173,13 @@ function start(s: usize, x: f64): void {
     if (binSeen >= BIN_READINGS && explained >= SEASON_GATE) {
       novelty = max(novelty, W_SEASON * sqrt(explained) * beyond(x, binLo, binHi, perRange));
     }
-    store<f64>(s + LO_DEV, min(loDev, dev));
-    store<f64>(s + HI_DEV, max(hiDev, dev));
+    store<f32>(s + LO_DEV, <f32>min(loDev, dev));
+    store<f32>(s + HI_DEV, <f32>max(hiDev, dev));
   }
-  store<f64>(s + LO_VALUE, min(loValue, x));
-  store<f64>(s + HI_VALUE, max(hiValue, x));
-  store<f64>(s + LO_MEAN, min(loMean, mean));
-  store<f64>(s + HI_MEAN, max(hiMean, mean));
-  store<f32>(s + BIN_LO + (bin << 2), <f32>min(binLo, x));
-  store<f32>(s + BIN_HI + (bin << 2), <f32>max(binHi, x));
+  store<f32>(s + LO_MEAN, <f32>(min(loMean, mean) - lo));
+  store<f32>(s + HI_MEAN, <f32>(max(hiMean, mean) - lo));
+  if (binSeen == 0 || x < binLo) encode(s, BIN_LO, bin, x, lo, codes, -1);
+  if (binSeen == 0 || x > binHi) encode(s, BIN_HI, bin, x, lo, codes, 1);
   if (binSeen < 15) store<u64>(s + BIN_COUNTS, counts + (<u64>1 << (bin << 2)));
 
   const yardstick = <f64>load<f32>(s + NOVELTY);

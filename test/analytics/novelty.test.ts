@@ -22,9 +22,9 @@ function sine(n: number, spikeAt = -1): { ts: Float64Array; values: Float64Array
 }
 
 describe("the novelty detector", () => {
-  it("holds 384 bytes of state per series: 256 for the anomaly score, 128 for health", async () => {
+  it("holds 256 bytes of state per series: 144 for the anomaly score, 112 for health", async () => {
     const d = await AnalyticsKernels.create({ learnReadings: 100, suppressReadings: 10 });
-    expect(d.stateBytes).toBe(384);
+    expect(d.stateBytes).toBe(256);
   });
 
   it("scores a spike after the learning period above every other reading, then stays quiet for the suppression period", async () => {
