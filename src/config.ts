@@ -45,6 +45,13 @@ export interface Validation {
   nonFinite: "reject" | "keep";
   /** Devices missing from the registry file: "accept" (default) or "reject". */
   unknownDevices: "accept" | "reject";
+  /**
+   * Device clocks found steadily off by more than `skewTolerance`: "correct" (default) shifts their
+   * timestamps by the estimated offset, "flag" only reports them (GET /v1/health, /metrics).
+   */
+  clockSkew: "correct" | "flag";
+  /** Clock offset (µs) left alone (default 5 s). */
+  skewTolerance: number;
 }
 
 export interface Config {
@@ -106,6 +113,8 @@ export const DEFAULT_CONFIG: Config = {
     backfillLimit: 365 * 86_400e6,
     nonFinite: "reject",
     unknownDevices: "accept",
+    clockSkew: "correct",
+    skewTolerance: 5e6,
   },
 };
 
@@ -131,6 +140,8 @@ export function checkConfig(c: Config): Config {
   for (const [k, v] of Object.entries(c.limits)) positiveInt(`limits.${k}`, v);
   if (!["reject", "keep"].includes(c.validation.nonFinite)) throw new ConfigError("validation.nonFinite must be reject or keep");
   if (!["accept", "reject"].includes(c.validation.unknownDevices)) throw new ConfigError("validation.unknownDevices must be accept or reject");
+  if (!["correct", "flag"].includes(c.validation.clockSkew)) throw new ConfigError("validation.clockSkew must be correct or flag");
+  if (!(c.validation.skewTolerance > 0)) throw new ConfigError("validation.skewTolerance must be a positive number of µs");
   for (const [token, grant] of Object.entries(c.tokens)) {
     if (typeof grant?.tenant !== "string" || !Array.isArray(grant.devices)) throw new ConfigError(`tokens.${token.slice(0, 4)}… needs tenant and devices`);
   }

@@ -7,6 +7,8 @@ import { createCodec } from "./codec/index.js";
 import type { Config } from "./config.js";
 import { DeviceRegistry } from "./ingest/devices.js";
 import { Intake, type IntakeCounters } from "./ingest/intake.js";
+import type { ClockSkew } from "./ingest/clock-skew.js";
+import type { DeviceHealth } from "./analytics/stream-analytics.js";
 import { MemoryBus } from "./pipeline/memory-bus.js";
 import { RedisStreamsBus } from "./pipeline/redis-streams-bus.js";
 import { LANES, type Bus } from "./pipeline/bus.js";
@@ -51,7 +53,23 @@ function counters(m: ServerMetrics): IntakeCounters {
     newDevice: () => m.devicesSeen++,
     rejected: (reason) => m.rejected.inc(1, reason),
     ackLatency: (ms) => m.ackLatency.observe(ms),
+    clocks: (jumps, corrected) => {
+      m.clockJumps.inc(jumps);
+      m.clockCorrected.inc(corrected);
+    },
   };
+}
+
+/** The fleet's health with a note on each device whose clock the ingest is correcting. */
+function withClockCorrections(devices: DeviceHealth[], clocks: ClockSkew): DeviceHealth[] {
+  const now = Date.now() * 1000;
+  for (const d of devices) {
+    const c = clocks.status(d.device);
+    if (!c || c.correctionUs === 0) continue;
+    const seconds = (c.correctionUs / 1e6).toFixed(1);
+    d.issues.push({ channel: "*", finding: "SKEW", severity: "info", explanation: `clock steadily ${c.correctionUs > 0 ? "behind" : "ahead"} by ${Math.abs(Number(seconds))} s: its timestamps are corrected by ${c.correctionUs > 0 ? "+" : ""}${seconds} s on arrival`, at: now });
+  }
+  return devices;
 }
 
 /** Starts iotpipe: embedded by default, scale-out when a Redis URL is configured. */
@@ -144,7 +162,7 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   };
   let server: RunningServer;
   try {
-    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: pool ? () => pool.health() : undefined, alerts, windows, gauges: () => ({ ...loop.gauges(), ...alerts.gauges() }), sharePort: scaleOut });
+    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: pool ? async () => withClockCorrections(await pool.health(), intake.clocks) : undefined, alerts, windows, gauges: () => ({ ...loop.gauges(), ...alerts.gauges() }), sharePort: scaleOut });
   } catch (err) {
     await stopWorkers();
     await bus.close();

@@ -11,6 +11,7 @@ import { mergeBatches } from "../pipeline/merge-batches.js";
 import { BatchBuilder, type FlaggedColumns } from "./batch-builder.js";
 import type { DeviceRegistry } from "./devices.js";
 import { validate } from "./validate.js";
+import { ClockSkew } from "./clock-skew.js";
 import { FrameError } from "./frames/errors.js";
 import type { DecodedFrame, FrameLimits } from "./frames/frame.js";
 import type { Precision } from "./frames/line-values.js";
@@ -38,6 +39,8 @@ export interface IntakeCounters {
   newDevice(): void;
   rejected(reason: string): void;
   ackLatency(ms: number): void;
+  /** Device clocks seen jumping, and readings whose timestamps were corrected for a steady skew. */
+  clocks(jumps: number, corrected: number): void;
 }
 
 /** A frame decoded: what decoding found, its format, and its readings (edge blocks attached). */
@@ -69,6 +72,9 @@ const GATHER_BELOW = 1024;
  */
 const OFF_THREAD_BYTES = 64 << 10;
 
+/** How far a steady device clock's samples may wander (network delay) before it counts as a jump. */
+const CLOCK_JITTER_US = 1e6;
+
 export class Intake {
   readonly #bus: Bus;
   readonly #registry: DeviceRegistry;
@@ -81,6 +87,8 @@ export class Intake {
   readonly #builder = new BatchBuilder();
   readonly #decoder: FrameDecoder | undefined;
   readonly #arrival: ArrivalObserver | undefined;
+  /** Device clocks: estimated from every frame, corrected where steadily off. */
+  readonly clocks: ClockSkew;
   /** Small frames' readings gathered in this event-loop turn, and the publication they will share. */
   #gathered: FlaggedColumns[] = [];
   #gatheredPublished: Promise<void> | undefined;
@@ -94,6 +102,7 @@ export class Intake {
     this.#codec = codec;
     this.#counters = counters;
     this.#limits = { maxReadings: config.limits.maxReadingsPerFrame, maxNameLength: 256 };
+    this.clocks = new ClockSkew({ mode: config.validation.clockSkew, toleranceUs: config.validation.skewTolerance, jitterUs: CLOCK_JITTER_US });
   }
 
   /** Decodes, validates, routes and publishes one frame; resolves when it is durable (or refused). */
@@ -111,7 +120,11 @@ export class Intake {
     const { frame, cols, format } = decoded;
     this.#counters.frame(format);
     const overRate = this.#overRate(cols.devices, cols.device);
-    const checked = validate(cols, this.#registry, this.#config.validation, Date.now() * 1000, (d) =>
+    const now = Date.now() * 1000;
+    const [jumps, corrected] = [this.clocks.jumps, this.clocks.corrected];
+    this.clocks.apply(cols, now);
+    if (this.clocks.jumps !== jumps || this.clocks.corrected !== corrected) this.#counters.clocks(this.clocks.jumps - jumps, this.clocks.corrected - corrected);
+    const checked = validate(cols, this.#registry, this.#config.validation, now, (d) =>
       !principal.mayWrite(d) ? "unauthorized_device" : overRate.has(d) ? "rate_limited" : undefined,
     );
     const rejected: { index: number; reason: string }[] = frame.rejected.map((r) => ({ index: r.index, reason: r.reason }));
@@ -121,7 +134,7 @@ export class Intake {
     for (const r of rejected) this.#counters.rejected(r.reason);
     const kept = checked.kept;
     if (kept.timestamps.length > 0) {
-      this.#arrival?.(kept, Date.now() * 1000);
+      this.#arrival?.(kept, now);
       await this.#publish(kept);
       this.#counters.accepted(kept.timestamps.length);
     }

@@ -106,6 +106,8 @@ export class ServerMetrics {
   readonly refused = new Counter("iotpipe_connections_refused_total", "Connections refused, by reason.");
   readonly ackLatency = new LatencyHistogram("iotpipe_ack_latency_seconds");
   readonly windowsFired = new Counter("iotpipe_windows_fired_total", "Event-time windows fired (updates after late readings included), by window.");
+  readonly clockJumps = new Counter("iotpipe_clock_jumps_total", "Device clocks seen jumping (a steady offset that broke).");
+  readonly clockCorrected = new Counter("iotpipe_clock_corrected_readings_total", "Readings whose timestamps were shifted by their device's steady clock offset.");
   readonly lateReadings = new Counter("iotpipe_window_late_readings_total", "Readings too late for every window that could hold them (the late side output), by window.");
   openConnections = 0;
   inFlightBytes = 0;
@@ -129,6 +131,8 @@ export class ServerMetrics {
       this.ackLatency.render(),
       this.windowsFired.render("window"),
       this.lateReadings.render("window"),
+      this.clockJumps.render(""),
+      this.clockCorrected.render(""),
       ...Object.entries(gauges).map(([k, v]) => `# TYPE ${k} gauge\n${k} ${v}`),
       "",
     ].join("\n");

@@ -1,6 +1,6 @@
 // The intake path on a real MemoryBus: small frames arriving in one event-loop turn share one bus entry
 // per stream; each frame is still answered for itself, once its readings are acknowledged by a consumer.
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, vi } from "vitest";
 import { Intake, type IntakeCounters } from "../../src/ingest/intake.js";
 import { DeviceRegistry } from "../../src/ingest/devices.js";
 import { MemoryBus } from "../../src/pipeline/memory-bus.js";
@@ -9,7 +9,7 @@ import { loadConfig } from "../../src/config.js";
 import { createCodec } from "../../src/codec/index.js";
 import { OPEN } from "../../src/server/auth.js";
 
-const counters: IntakeCounters = { frame() {}, badFrame() {}, accepted() {}, newDevice() {}, rejected() {}, ackLatency() {} };
+const counters: IntakeCounters = { frame() {}, badFrame() {}, accepted() {}, newDevice() {}, rejected() {}, ackLatency() {}, clocks() {} };
 const NOW = Date.now() * 1000;
 
 describe("intake", () => {
@@ -32,5 +32,35 @@ describe("intake", () => {
     const results = await answers;
     results.forEach((r, i) => expect(r).toEqual({ seq: i, accepted: 1, rejected: [{ index: 1, reason: "non_numeric" }] }));
     await bus.close();
+  });
+
+  it("refuses a clock an hour ahead as from the future until its offset is known, then stores its readings shifted to arrival time", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const bus = new MemoryBus();
+      const config = loadConfig(undefined, {}, { partitions: 1 });
+      const intake = new Intake(bus, new DeviceRegistry(), config, await createCodec(), counters);
+      const start = Math.floor(NOW / 1e6) * 1e6;
+      const streams = LANES.map((lane) => ({ region: config.region, partition: 0, lane }));
+      const results = [];
+      let stored: Float64Array | undefined;
+      for (let i = 0; i < 60; i++) {
+        vi.setSystemTime((start + i * 1e6) / 1000);
+        const answer = intake.ingest("text", JSON.stringify({ seq: i, device: "ahead", readings: [{ channel: "t", ts: start + i * 1e6 + 3600e6, value: i }] }), OPEN, {});
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+        const entries = await bus.read({ group: "g", name: "c" }, streams, 10, 0);
+        for (const e of entries) stored = e.batch.timestamps;
+        for (const { stream, ids } of idsByStream(entries)) await bus.ack("g", stream, ids);
+        results.push(await Promise.race([answer, new Promise<never>((_, no) => setTimeout(() => no(new Error(`frame ${i} not answered`)), 2000))]));
+      }
+      expect(results[0].rejected).toEqual([{ index: 0, reason: "future_timestamp" }]);
+      expect(results[59]).toEqual({ seq: 59, accepted: 1, rejected: [] });
+      expect(stored![0]).toBe(start + 59e6);
+      expect(intake.clocks.status("ahead")).toMatchObject({ stable: true, correctionUs: -3600e6 });
+      await bus.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
