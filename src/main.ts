@@ -7,6 +7,7 @@ import { createCodec } from "./codec/index.js";
 import type { Config } from "./config.js";
 import { DeviceRegistry } from "./ingest/devices.js";
 import { Intake, type IntakeCounters } from "./ingest/intake.js";
+import { AnalyticsSubscriber } from "./workers/analytics-channels.js";
 import type { ClockSkew } from "./ingest/clock-skew.js";
 import type { DeviceHealth } from "./analytics/stream-analytics.js";
 import { MemoryBus } from "./pipeline/memory-bus.js";
@@ -136,6 +137,22 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     }
     dispatcher = new Dispatcher(bus, pool, config.region);
   }
+  // Scale-out: the worker processes' signals and windows arrive over Redis. Zone windows need every
+  // worker's part, and scale-out workers come and go: they are merged in embedded mode only.
+  let zoneWarned = false;
+  const analytics = scaleOut
+    ? await AnalyticsSubscriber.start(config.redisUrl!, config.region, {
+        signals: (s) => alerts.signals(s),
+        windows: (report) => {
+          if (report.zoneParts.length > 0 && !zoneWarned) {
+            zoneWarned = true;
+            log("windows: zone windows are merged in embedded mode only; scale-out workers' zone parts are dropped");
+          }
+          onWindows(0, { ...report, zoneParts: [], zoneWatermarks: [] });
+        },
+      })
+    : undefined;
+  if (analytics) alerts.onSignalFilter((f) => void analytics.setSignalFilter(f).catch((err: Error) => log(`alerts: the signal filter did not reach Redis: ${err.message}`)));
   // Embedded: large frames are decoded by the worker threads, off the socket thread.
   // Alert rules on readings are evaluated on arrival (ingest triage), before the batch waits for a worker.
   const triage = (cols: Parameters<AlertManager["observe"]>[0], at: number) => {
@@ -157,12 +174,13 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     await dispatcher?.stop();
     await pool?.close();
     remote?.close();
+    analytics?.close();
     await alerts.close();
     await unlock?.();
   };
   let server: RunningServer;
   try {
-    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: pool ? async () => withClockCorrections(await pool.health(), intake.clocks) : undefined, alerts, windows, gauges: () => ({ ...loop.gauges(), ...alerts.gauges() }), sharePort: scaleOut });
+    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: async () => withClockCorrections(pool ? await pool.health() : (await remote!.health(Date.now() * 1000)).devices, intake.clocks), alerts, windows, gauges: () => ({ ...loop.gauges(), ...alerts.gauges() }), sharePort: scaleOut });
   } catch (err) {
     await stopWorkers();
     await bus.close();

@@ -6,6 +6,8 @@ import { redisClient } from "../pipeline/redis-client.js";
 import { loadConfig, ConfigError, type Config } from "../config.js";
 import { StreamWorker } from "../workers/stream-worker.js";
 import { QueryResponder } from "../workers/remote-query.js";
+import { AnalyticsPublisher } from "../workers/analytics-channels.js";
+import type { SignalFilter } from "../analytics/stream-analytics.js";
 import { RedisStreamsBus } from "../pipeline/redis-streams-bus.js";
 import { DeviceRegistry } from "../ingest/devices.js";
 import { startIotpipe } from "../main.js";
@@ -175,7 +177,14 @@ async function faults(values: { seed?: string; hours?: string; devices?: string 
 async function runWorker(config: Config, name: string, write: (line: string) => void): Promise<void> {
   if (!config.redisUrl) throw new ConfigError("worker needs --redis URL (or IOTPIPE_REDIS_URL)");
   const redis = redisClient(config.redisUrl);
-  const worker = await StreamWorker.start({
+  // Signals and fired windows go to the ingest process (alert rules, WS /v1/windows) over Redis.
+  let worker: StreamWorker | undefined;
+  let filter: SignalFilter | undefined;
+  const publisher = await AnalyticsPublisher.start(config.redisUrl, config.region, (f) => {
+    filter = f;
+    worker?.setSignalFilter(f);
+  });
+  worker = await StreamWorker.start({
     bus: new RedisStreamsBus(config.redisUrl),
     redis,
     dataDir: config.dataDir,
@@ -185,14 +194,18 @@ async function runWorker(config: Config, name: string, write: (line: string) => 
     leaseTtlMs: 3000,
     registry: config.registryFile ? DeviceRegistry.load(config.registryFile) : undefined,
     log: (line) => console.log(`\n${line}`),
+    analytics: { kernels: config.analytics, windows: config.windows, sinks: publisher },
   });
-  const responder = await QueryResponder.start(config.redisUrl, config.region, (query, dryRun) => worker.queryParts(query, dryRun));
+  const running = worker;
+  if (filter) running.setSignalFilter(filter);
+  const responder = await QueryResponder.start(config.redisUrl, config.region, { parts: (query, dryRun) => running.queryParts(query, dryRun), health: (now) => running.health(now) });
   console.log(`worker ${name}: archiving from ${config.redisUrl} into ${config.dataDir}`);
-  const timer = setInterval(() => write(`partitions ${JSON.stringify(worker.partitions)} | readings stored ${worker.readings}`), 1000);
+  const timer = setInterval(() => write(`partitions ${JSON.stringify(running.partitions)} | readings stored ${running.readings}`), 1000);
   const shutdown = async () => {
     clearInterval(timer);
     responder.close();
-    await worker.stop();
+    await running.stop();
+    publisher.close();
     redis.disconnect();
     console.log(`\nworker ${name} stopped`);
     process.exit(0);

@@ -54,7 +54,7 @@ export interface ServerDeps {
   metrics: ServerMetrics;
   /** Answers POST /v1/query (the worker pool's archives, or the worker processes in scale-out mode). */
   query: (q: Query) => Promise<QueryResult>;
-  /** Answers GET /v1/health: every device's health, least healthy first (embedded mode; absent in scale-out). */
+  /** Answers GET /v1/health: every device's health, least healthy first (the worker threads', or the worker processes' in scale-out mode). */
   health?: () => Promise<DeviceHealth[]>;
   /** The process's alerts: served on WS /v1/alerts and /v1/alerts/*. */
   alerts?: AlertManager;

@@ -2,7 +2,8 @@
 // processes over Redis pub/sub. Each worker answers with the query part of every partition it owns
 // (v8-serialized: parts hold typed arrays); the asker merges one part per partition (the first, should
 // a lease handover make two workers answer), waits for every partition that has a lease holder, and
-// names in the answer's warnings the partitions that no worker answered.
+// names in the answer's warnings the partitions that no worker answered. The fleet's health is asked
+// the same way: each worker answers for the devices of the partitions it owns.
 import { randomUUID } from "node:crypto";
 import { deserialize, serialize } from "node:v8";
 import type { Redis } from "ioredis";
@@ -10,6 +11,7 @@ import { redisClient } from "../pipeline/redis-client.js";
 import { finishQuery, type QueryPart } from "../query/finish.js";
 import { normalizeQuery, type Query, type QueryResult } from "../query/query.js";
 import { leaseHolders } from "./leases.js";
+import type { DeviceHealth } from "../analytics/stream-analytics.js";
 
 /** A partition's part of an answer. */
 export interface PartitionPart {
@@ -17,17 +19,25 @@ export interface PartitionPart {
   part: QueryPart;
 }
 
-interface QueryRequest {
-  id: string;
-  query: Query;
-  dryRun: boolean;
-  replyTo: string;
-}
+type QueryRequest = { id: string; replyTo: string } & ({ kind: "query"; query: Query; dryRun: boolean } | { kind: "health"; now: number });
 
 interface QueryReply {
   id: string;
   parts?: PartitionPart[];
+  health?: WorkerHealth;
   error?: string;
+}
+
+/** A worker's devices' health, and the partitions they are all of. */
+export interface WorkerHealth {
+  partitions: number[];
+  devices: DeviceHealth[];
+}
+
+/** What a worker answers with. */
+export interface Answers {
+  parts(query: Query, dryRun: boolean): Promise<PartitionPart[]>;
+  health(now: number): WorkerHealth;
 }
 
 const requestChannel = (region: string) => `iotpipe:${region}:queries`;
@@ -42,7 +52,7 @@ export class QueryResponder {
     this.#pub = pub;
   }
 
-  static async start(url: string, region: string, partsOf: (query: Query, dryRun: boolean) => Promise<PartitionPart[]>): Promise<QueryResponder> {
+  static async start(url: string, region: string, answers: Answers): Promise<QueryResponder> {
     const sub = redisClient(url);
     const pub = redisClient(url);
     sub.on("messageBuffer", (_channel: Buffer, message: Buffer) => {
@@ -52,8 +62,10 @@ export class QueryResponder {
       } catch {
         return;
       }
-      partsOf(request.query, request.dryRun).then(
-        (parts) => pub.publish(request.replyTo, serialize({ id: request.id, parts } satisfies QueryReply)),
+      const answer: Promise<Omit<QueryReply, "id">> =
+        request.kind === "health" ? Promise.resolve().then(() => ({ health: answers.health(request.now) })) : answers.parts(request.query, request.dryRun).then((parts) => ({ parts }));
+      answer.then(
+        (reply) => pub.publish(request.replyTo, serialize({ id: request.id, ...reply } satisfies QueryReply)),
         (err: Error) => pub.publish(request.replyTo, serialize({ id: request.id, error: err.message } satisfies QueryReply)),
       ).catch(() => {});
     });
@@ -69,7 +81,9 @@ export class QueryResponder {
 
 interface Waiting {
   expected: Set<number>;
-  parts: Map<number, QueryPart>;
+  covered: Set<number>;
+  /** Takes a worker's reply; returns the partitions it covers. */
+  take: (reply: QueryReply) => number[];
   done: (error?: Error) => void;
 }
 
@@ -102,10 +116,33 @@ export class RemoteQuery {
   async query(query: Query, dryRun = false): Promise<QueryResult> {
     const problem = normalizeQuery(query);
     if (typeof problem === "string") throw new Error(problem);
+    const parts = new Map<number, QueryPart>();
+    const { expected } = await this.#ask({ kind: "query", query, dryRun }, (reply) => {
+      for (const { partition, part } of reply.parts ?? []) if (!parts.has(partition)) parts.set(partition, part);
+      return (reply.parts ?? []).map((p) => p.partition);
+    });
+    const result = finishQuery(query, [...parts.values()]);
+    result.warnings.push(...this.#missing(expected, new Set(parts.keys())));
+    return result;
+  }
+
+  /** Every device's health from the workers that own it, least healthy first, and the partitions no worker answered for. */
+  async health(now: number): Promise<{ devices: DeviceHealth[]; warnings: string[] }> {
+    const devices = new Map<string, DeviceHealth>();
+    const { expected, covered } = await this.#ask({ kind: "health", now }, (reply) => {
+      for (const d of reply.health?.devices ?? []) if (!devices.has(d.device)) devices.set(d.device, d);
+      return reply.health?.partitions ?? [];
+    });
+    const sorted = [...devices.values()].sort((a, b) => a.score - b.score || a.device.localeCompare(b.device));
+    return { devices: sorted, warnings: this.#missing(expected, covered) };
+  }
+
+  /** Publishes a request and waits until every partition with a lease holder is covered, or the timeout. */
+  async #ask(request: { kind: "query"; query: Query; dryRun: boolean } | { kind: "health"; now: number }, take: Waiting["take"]): Promise<{ expected: Set<number>; covered: Set<number> }> {
     const holders = await leaseHolders(this.#pub, this.#region, this.#partitions);
     const expected = new Set(holders.flatMap((h, p) => (h === null ? [] : [p])));
+    const covered = new Set<number>();
     const id = randomUUID();
-    const parts = new Map<number, QueryPart>();
     const answered = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => done(), this.#timeoutMs);
       const done = (error?: Error) => {
@@ -114,20 +151,23 @@ export class RemoteQuery {
         if (error) reject(error);
         else resolve();
       };
-      this.#waiting.set(id, { expected, parts, done });
+      this.#waiting.set(id, { expected, covered, take, done });
       if (expected.size === 0) done();
     });
-    await this.#pub.publish(requestChannel(this.#region), serialize({ id, query, dryRun, replyTo: this.#replyTo } satisfies QueryRequest));
+    await this.#pub.publish(requestChannel(this.#region), serialize({ id, replyTo: this.#replyTo, ...request } satisfies QueryRequest));
     await answered;
-    const result = finishQuery(query, [...parts.values()]);
-    const missing = Array.from({ length: this.#partitions }, (_, p) => p).filter((p) => !parts.has(p));
-    if (missing.length > 0) {
-      const unowned = missing.filter((p) => !expected.has(p));
-      const silent = missing.filter((p) => expected.has(p));
-      if (unowned.length > 0) result.warnings.push(`partitions ${unowned.join(", ")} have no worker: their data is not in this answer`);
-      if (silent.length > 0) result.warnings.push(`partitions ${silent.join(", ")} did not answer within ${this.#timeoutMs} ms: their data is not in this answer`);
-    }
-    return result;
+    return { expected, covered };
+  }
+
+  /** Warnings naming the partitions missing from an answer. */
+  #missing(expected: Set<number>, covered: Set<number>): string[] {
+    const missing = Array.from({ length: this.#partitions }, (_, p) => p).filter((p) => !covered.has(p));
+    const unowned = missing.filter((p) => !expected.has(p));
+    const silent = missing.filter((p) => expected.has(p));
+    const warnings: string[] = [];
+    if (unowned.length > 0) warnings.push(`partitions ${unowned.join(", ")} have no worker: their data is not in this answer`);
+    if (silent.length > 0) warnings.push(`partitions ${silent.join(", ")} did not answer within ${this.#timeoutMs} ms: their data is not in this answer`);
+    return warnings;
   }
 
   #reply(message: Buffer): void {
@@ -140,10 +180,8 @@ export class RemoteQuery {
     const waiting = this.#waiting.get(reply.id);
     if (!waiting) return;
     if (reply.error !== undefined) return waiting.done(new Error(reply.error));
-    for (const { partition, part } of reply.parts ?? []) {
-      if (!waiting.parts.has(partition)) waiting.parts.set(partition, part);
-    }
-    if ([...waiting.expected].every((p) => waiting.parts.has(p))) waiting.done();
+    for (const p of waiting.take(reply)) waiting.covered.add(p);
+    if ([...waiting.expected].every((p) => waiting.covered.has(p))) waiting.done();
   }
 
   close(): void {

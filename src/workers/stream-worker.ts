@@ -2,6 +2,7 @@
 // partition's archive, and consumes that partition's streams from the bus (lanes by priority),
 // acknowledging an entry only after the archive write is durable. Partitions of a dead worker are
 // taken over when its leases expire, together with the entries it read but never acknowledged.
+// Each batch stored is then scored, judged and windowed (WorkerAnalytics), as in the embedded pool.
 import type { Redis } from "ioredis";
 import { Archive, type ArchiveOptions } from "../archive/archive.js";
 import { ArchiveError } from "../archive/errors.js";
@@ -14,6 +15,9 @@ import { partitionDir } from "./worker-thread.js";
 import { ARCHIVER_GROUP } from "./dispatcher.js";
 import { partitionOf } from "../pipeline/router.js";
 import type { DeviceRegistry } from "../ingest/devices.js";
+import { WorkerAnalytics, type WorkerAnalyticsSinks } from "./worker-analytics.js";
+import type { WindowSpec } from "../analytics/windows/window-spec.js";
+import type { WorkerHealth } from "./remote-query.js";
 
 export interface StreamWorkerOptions {
   bus: Bus;
@@ -24,9 +28,11 @@ export interface StreamWorkerOptions {
   name: string;
   leaseTtlMs: number;
   archive?: ArchiveOptions;
-  /** Device tags to record in the archive of each partition taken. */
+  /** Device tags to record in the archive of each partition taken (and to give analytics zones). */
   registry?: DeviceRegistry;
   log?: (line: string) => void;
+  /** Analytics on each stored batch: the kernels (on or off) and window definitions, and where their output goes. */
+  analytics?: { kernels: boolean; windows: WindowSpec[]; sinks: Pick<WorkerAnalyticsSinks, "signals" | "windows"> };
 }
 
 interface Owned {
@@ -39,6 +45,7 @@ export class StreamWorker {
   readonly #o: StreamWorkerOptions;
   readonly #leases: Leases;
   readonly #owned = new Map<number, Owned>();
+  #analytics: WorkerAnalytics | undefined;
   #timer: NodeJS.Timeout | undefined;
   #rounds: Promise<void> = Promise.resolve();
   readings = 0;
@@ -50,6 +57,19 @@ export class StreamWorker {
 
   static async start(o: StreamWorkerOptions): Promise<StreamWorker> {
     const w = new StreamWorker(o);
+    if (o.analytics && (o.analytics.kernels || o.analytics.windows.length > 0)) {
+      const { sinks } = o.analytics;
+      w.#analytics = await WorkerAnalytics.create(
+        { analytics: o.analytics.kernels, windows: o.analytics.windows, partitionCount: o.partitions },
+        {
+          signals: (signals) => sinks.signals(signals),
+          windows: (report) => sinks.windows(report),
+          store: (p, cols) => w.#owned.get(p)?.archive.append(cols),
+          log: (line) => o.log?.(line),
+        },
+      );
+      for (const [id, spec] of o.registry?.entries() ?? []) if (spec.tags) w.#analytics.defineDevice(id, spec.tags);
+    }
     await w.#round();
     w.#timer = setInterval(() => {
       w.#rounds = w.#rounds.then(() => w.#round()).catch((err: Error) => o.log?.(`lease round failed: ${err.message}`));
@@ -120,9 +140,24 @@ export class StreamWorker {
       owned.running = false;
       return;
     }
-    await owned.archive.append(mergeBatches(entries.map((e) => e.batch)));
+    const batch = mergeBatches(entries.map((e) => e.batch));
+    await owned.archive.append(batch);
     for (const { stream, ids } of idsByStream(entries)) await this.#o.bus.ack(ARCHIVER_GROUP, stream, ids);
-    this.readings += entries.reduce((n, e) => n + e.batch.timestamps.length, 0);
+    this.readings += batch.timestamps.length;
+    this.#analytics?.observe(batch, p);
+  }
+
+  /** What the analytics know of the devices of the partitions owned now. */
+  health(now: number): WorkerHealth {
+    const partitions = this.partitions;
+    const owned = new Set(partitions);
+    const devices = (this.#analytics?.health(now) ?? []).filter((d) => owned.has(partitionOf(d.device, this.#o.partitions)));
+    return { partitions, devices };
+  }
+
+  /** Sets which signals the alert rules need. */
+  setSignalFilter(filter: Parameters<WorkerAnalytics["setSignalFilter"]>[0]): void {
+    this.#analytics?.setSignalFilter(filter);
   }
 
   /**
@@ -148,6 +183,7 @@ export class StreamWorker {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     await this.#rounds;
+    await this.#analytics?.close();
     for (const p of [...this.#owned.keys()]) await this.#giveBack(p);
     await this.#leases.releaseAll();
   }

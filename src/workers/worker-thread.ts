@@ -8,10 +8,7 @@ import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { BatchBuilder } from "../ingest/batch-builder.js";
 import { decodeFrame } from "../ingest/decode-frame.js";
 import { lowerThreadPriority } from "./thread-priority.js";
-import { StreamAnalytics, type SeriesSignal } from "../analytics/stream-analytics.js";
-import { StreamWindows, type WindowOutput } from "../analytics/windows/stream-windows.js";
-import { derivedColumns } from "../analytics/windows/derived-series.js";
-import { partitionOf } from "../pipeline/router.js";
+import { WorkerAnalytics } from "./worker-analytics.js";
 
 /** Directory of a partition's archive. */
 export function partitionDir(dataDir: string, partition: number): string {
@@ -25,44 +22,15 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
   for (const p of init.partitions) archives.set(p, await Archive.open(partitionDir(init.dataDir, p), { ...init.archive, codec }));
   const reply = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
   // Analytics run after the append is acknowledged: they never hold up durability.
-  const analytics = init.analyticsModule ? await StreamAnalytics.create(init.analyticsModule) : undefined;
-  const signal = (signals: SeriesSignal[]) => {
-    if (signals.length > 0) reply({ type: "signals", signals });
-  };
-  const windows = init.windows.length > 0 ? await StreamWindows.create(init.windows, init.windowModule) : undefined;
-  const stored = new Set(init.windows.filter((w) => w.store).map((w) => w.name));
-  const derivedWrites = new Set<Promise<unknown>>();
-  // Window results go to the pool (subscribers, zone merging) and, as derived series, into the archive
-  // of the partition that holds their device (this worker's: a device's series all live there).
-  const zoned = init.windows.some((w) => w.groupBy === "zone");
-  const report = (out: WindowOutput, swept: boolean) => {
-    const late: Record<string, number> = {};
-    for (const l of out.late) late[l.window] = (late[l.window] ?? 0) + 1;
-    if (out.results.length + out.late.length + out.zoneParts.length === 0 && !(swept && zoned)) return;
-    reply({ type: "windows", report: { results: out.results, late, zoneParts: out.zoneParts, zoneWatermarks: out.zoneWatermarks, swept } });
-    const byPartition = new Map<number, WindowOutput>();
-    const part = (device: string) => {
-      const p = partitionOf(device, init.partitionCount);
-      let o = byPartition.get(p);
-      if (!o) byPartition.set(p, (o = { results: [], late: [], zoneParts: [], zoneWatermarks: [] }));
-      return o;
-    };
-    for (const r of out.results) part(r.device).results.push(r);
-    for (const l of out.late) part(l.device).late.push(l);
-    for (const [p, o] of byPartition) {
-      const cols = derivedColumns(o.results, o.late, stored);
-      if (!cols || !archives.has(p)) continue;
-      const write = archives.get(p)!.append(cols).catch((err: Error) => console.error(`windows: derived series of partition ${p} not stored: ${err.message}`));
-      derivedWrites.add(write);
-      void write.finally(() => derivedWrites.delete(write));
-    }
-  };
-  const sweep = setInterval(() => {
-    const now = Date.now() * 1000;
-    if (analytics) signal(analytics.sweep(now));
-    if (windows) report(windows.sweep(now), true);
-  }, 1000);
-  sweep.unref();
+  const analytics = await WorkerAnalytics.create(
+    { analytics: init.analyticsModule ?? false, windows: init.windows, windowModule: init.windowModule, partitionCount: init.partitionCount },
+    {
+      signals: (signals) => reply({ type: "signals", signals }),
+      windows: (report) => reply({ type: "windows", report }),
+      store: (partition, cols) => archives.get(partition)?.append(cols),
+      log: (line) => console.error(line),
+    },
+  );
   const builder = new BatchBuilder();
   const archive = (p: number) => {
     const a = archives.get(p);
@@ -75,15 +43,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
         case "append": {
           const { points } = await archive(m.partition).append(m.batch);
           reply({ type: "done", id: m.id, points });
-          if (m.derived) break;
-          try {
-            const now = Date.now() * 1000;
-            if (analytics) signal(analytics.observe(m.batch, now));
-            if (windows) report(windows.observe(m.batch, now), false);
-          } catch (err) {
-            // The batch is durable and acknowledged already: a batch the kernels refuse must not answer twice.
-            console.error(`analytics skipped a batch of partition ${m.partition}: ${(err as Error).message}`);
-          }
+          if (!m.derived) analytics.observe(m.batch, m.partition);
           break;
         }
         case "query": {
@@ -93,8 +53,7 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
         }
         case "define":
           await archive(m.partition).defineDevice(m.device, m.tags);
-          analytics?.defineDevice(m.device, m.tags);
-          windows?.defineDevice(m.device, m.tags);
+          analytics.defineDevice(m.device, m.tags);
           reply({ type: "done", id: m.id });
           break;
         case "decode": {
@@ -116,19 +75,18 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
           break;
         }
         case "signal-filter":
-          analytics?.setSignalFilter(m.filter);
+          analytics.setSignalFilter(m.filter);
           reply({ type: "done", id: m.id });
           break;
         case "health":
-          reply({ type: "done", id: m.id, health: analytics?.health(m.now) ?? [] });
+          reply({ type: "done", id: m.id, health: analytics.health(m.now) });
           break;
         case "checkpoint":
           await Promise.all([...archives.values()].map((a) => a.checkpoint()));
           reply({ type: "done", id: m.id });
           break;
         case "close":
-          clearInterval(sweep);
-          await Promise.all(derivedWrites);
+          await analytics.close();
           await Promise.all([...archives.values()].map((a) => a.close()));
           reply({ type: "done", id: m.id });
           port.close();

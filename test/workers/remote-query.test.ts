@@ -48,8 +48,12 @@ describe.runIf("binary" in redis || redis.mustFail)("queries in scale-out mode",
     await admin.mset("iotpipe:eu:lease:p0", "a", "iotpipe:eu:lease:p1", "a", "iotpipe:eu:lease:p2", "b", "iotpipe:eu:lease:p3", "silent");
     const partsOf = (owned: [number, Archive][]) => async (q: Query, dryRun: boolean): Promise<PartitionPart[]> =>
       Promise.all(owned.map(async ([partition, archive]) => ({ partition, part: await archive.queryPart(q, dryRun) })));
-    const a = await QueryResponder.start(server.url, "eu", partsOf([[0, p0], [1, p1]]));
-    const b = await QueryResponder.start(server.url, "eu", partsOf([[1, p1], [2, p2]]));
+    const healthOf = (partitions: number[], devices: string[]) => () => ({
+      partitions,
+      devices: devices.map((device, i) => ({ device, score: 90 - 10 * i, issues: [], anomaly: 0, lastSeen: 0 })),
+    });
+    const a = await QueryResponder.start(server.url, "eu", { parts: partsOf([[0, p0], [1, p1]]), health: healthOf([0, 1], ["press-0", "press-1"]) });
+    const b = await QueryResponder.start(server.url, "eu", { parts: partsOf([[1, p1], [2, p2]]), health: healthOf([1, 2], ["press-1", "press-2"]) });
     cleanups.push(() => a.close(), () => b.close());
     const remote = await RemoteQuery.start(server.url, "eu", 8, 500);
     cleanups.push(() => remote.close());
@@ -62,5 +66,11 @@ describe.runIf("binary" in redis || redis.mustFail)("queries in scale-out mode",
       "partitions 3 did not answer within 500 ms: their data is not in this answer",
     ]);
     await expect(remote.query({ ...query, from: 2, to: 1 })).rejects.toThrow();
+
+    // The fleet's health the same way: each device once, least healthy first, missing partitions named.
+    const health = await remote.health(Date.now() * 1000);
+    expect(health.devices.map((d) => d.device).sort()).toEqual(["press-0", "press-1", "press-2"]);
+    expect(health.devices.map((d) => d.score)).toEqual([...health.devices.map((d) => d.score)].sort((x, y) => x - y));
+    expect(health.warnings).toHaveLength(2);
   });
 });
