@@ -6,7 +6,7 @@
 // Tumbling and sliding windows share panes of `slide` µs: a window is `panes` consecutive panes, so a
 // reading is added once, whatever the overlap. Session windows keep one open session per series.
 import { growTo } from "../memory/grow";
-import { paneBytes, setSketching, ID, COUNT, LAST_TS, FIRST_TS, clearPane, addReading, mergePane, standardize } from "./pane";
+import { paneBytes, setSketching, ID, COUNT, LAST_TS, FIRST_TS, clearPane, addReading, mergeFilling, standardize } from "./pane";
 import * as W from "./workspace";
 
 export const LATE: u8 = 1;
@@ -101,10 +101,7 @@ function emitWindow(slot: i32, s: usize, k: f64, flags: f64): void {
   const acc = r + 32 - COUNT; // a pane view over the record: its COUNT lands at byte 32
   for (let j = k - <f64>panes; j < k; j++) {
     const p = pane(s, j);
-    if (load<f64>(p + ID) == j) {
-      standardize(W.paneScratch, p);
-      mergePane(acc, W.paneScratch);
-    }
+    if (load<f64>(p + ID) == j) mergeFilling(acc, p);
   }
   if (load<f64>(acc + COUNT) == 0) emitted--;
 }

@@ -201,24 +201,46 @@ function fitValue(p: usize, v: f64): void {
   }
 }
 
-/** Adds pane `src` into pane `dst` (src is coarsened in place when it is the finer one). */
+/** Adds pane `src` (merged form) into pane `dst` (src's sketch is coarsened in place when it is the finer one). */
 export function mergePane(dst: usize, src: usize): void {
   const nb = load<f64>(src + COUNT);
   if (nb == 0) return;
-  const na = load<f64>(dst + COUNT);
-  if (na == 0) {
+  if (load<f64>(dst + COUNT) == 0) {
     memory.copy(dst + COUNT, src + COUNT, paneBytes - COUNT);
     return;
   }
+  mergeStats(dst, src, nb, load<f64>(src + SUM), load<f64>(src + MEAN), load<f64>(src + M2));
+  if (sketching) mergeSketch(dst, src);
+}
+
+/** Adds filling pane `src` (shifted sums) into pane `dst` (merged form), converting on the way. */
+export function mergeFilling(dst: usize, src: usize): void {
+  const nb = load<f64>(src + COUNT);
+  if (nb == 0) return;
+  if (load<f64>(dst + COUNT) == 0) {
+    standardize(dst, src);
+    return;
+  }
+  const k = load<f64>(src + SHIFT);
+  const d1 = load<f64>(src + D1);
+  mergeStats(dst, src, nb, nb * k + d1, k + d1 / nb, max(0, load<f64>(src + D2) - (d1 * d1) / nb));
+  if (sketching) mergeSketch(dst, src);
+}
+
+/** Chan's merge of count, sum, mean and M2, and the extremes and first/last of `src`, into `dst`. */
+// @ts-ignore: decorator
+@inline
+function mergeStats(dst: usize, src: usize, nb: f64, sum: f64, mean: f64, m2: f64): void {
+  const na = load<f64>(dst + COUNT);
   const n = na + nb;
   const ma = load<f64>(dst + MEAN);
-  const d = load<f64>(src + MEAN) - ma;
+  const d = mean - ma;
   store<f64>(dst + COUNT, n);
-  store<f64>(dst + SUM, load<f64>(dst + SUM) + load<f64>(src + SUM));
+  store<f64>(dst + SUM, load<f64>(dst + SUM) + sum);
   store<f64>(dst + MIN, min(load<f64>(dst + MIN), load<f64>(src + MIN)));
   store<f64>(dst + MAX, max(load<f64>(dst + MAX), load<f64>(src + MAX)));
   store<f64>(dst + MEAN, ma + (d * nb) / n);
-  store<f64>(dst + M2, load<f64>(dst + M2) + load<f64>(src + M2) + (d * d * na * nb) / n);
+  store<f64>(dst + M2, load<f64>(dst + M2) + m2 + (d * d * na * nb) / n);
   if (load<f64>(src + FIRST_TS) < load<f64>(dst + FIRST_TS)) {
     store<f64>(dst + FIRST_TS, load<f64>(src + FIRST_TS));
     store<f64>(dst + FIRST, load<f64>(src + FIRST));
@@ -227,7 +249,10 @@ export function mergePane(dst: usize, src: usize): void {
     store<f64>(dst + LAST_TS, load<f64>(src + LAST_TS));
     store<f64>(dst + LAST, load<f64>(src + LAST));
   }
-  if (!sketching) return;
+}
+
+/** Adds `src`'s sketch into `dst`'s, on the coarser grid of the two, four bins at a time where they overlap. */
+function mergeSketch(dst: usize, src: usize): void {
   while (load<f64>(dst + SCALE) > load<f64>(src + SCALE)) coarsen(dst);
   while (load<f64>(src + SCALE) > load<f64>(dst + SCALE)) coarsen(src);
   let lo = min(lowest(dst), lowest(src));
@@ -239,11 +264,16 @@ export function mergePane(dst: usize, src: usize): void {
     hi = max(highest(dst), highest(src));
   }
   slideTo(dst, lo, hi);
+  // Every occupied bin of src lands inside dst's window: only the overlap needs adding.
   const shift = <i32>(load<f64>(src + BASE) - load<f64>(dst + BASE));
-  for (let i = 0; i < BINS; i++) {
-    const c = load<u32>(src + BIN0 + (<usize>i << 2));
-    if (c == 0) continue;
+  const to = min(BINS, BINS - shift);
+  let i = max(0, -shift);
+  for (; i + 4 <= to; i += 4) {
     const at = dst + BIN0 + (<usize>(i + shift) << 2);
-    store<u32>(at, load<u32>(at) + c);
+    v128.store(at, i32x4.add(v128.load(at), v128.load(src + BIN0 + (<usize>i << 2))));
+  }
+  for (; i < to; i++) {
+    const at = dst + BIN0 + (<usize>(i + shift) << 2);
+    store<u32>(at, load<u32>(at) + load<u32>(src + BIN0 + (<usize>i << 2)));
   }
 }

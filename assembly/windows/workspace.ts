@@ -42,8 +42,6 @@ export const WATERMARK = 16; // f64
 let ring: i32 = 1;
 /** Bytes of one series' state: the header and its ring of panes. */
 export let seriesBytes: usize = HEADER_BYTES + PANE_BYTES;
-/** A pane to standardize filling panes into before merging them. */
-export let paneScratch: usize = 0;
 
 /** Panes per series; fixes the state size, so it is set once, before the first ensure. */
 export function setRing(panes: i32): void {
@@ -92,8 +90,7 @@ export function ensure(points: i32, series: i32, devices: i32): i32 {
   const devs = max(devices, deviceCap);
   const base = align16(__heap_base);
   const scratch = base;
-  const pane = align16(scratch + (<usize>BINS << 2));
-  const seriesAt = align16(pane + PANE_BYTES);
+  const seriesAt = align16(scratch + (<usize>BINS << 2));
   const devicesAt = align16(seriesAt + cap * 4);
   const ts = align16(devicesAt + cap * 4);
   const values = ts + cap * 8;
@@ -109,7 +106,6 @@ export function ensure(points: i32, series: i32, devices: i32): i32 {
   if (seriesStates != 0) memory.copy(states, seriesStates, <usize>seriesCap * seriesBytes);
   resetSeries(states + <usize>seriesCap * seriesBytes, slots - seriesCap);
   setScratch(scratch);
-  paneScratch = pane;
   seriesBuf = seriesAt;
   deviceBuf = devicesAt;
   tsBuf = ts;
