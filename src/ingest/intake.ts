@@ -105,18 +105,33 @@ export class Intake {
     this.clocks = new ClockSkew({ mode: config.validation.clockSkew, toleranceUs: config.validation.skewTolerance, jitterUs: CLOCK_JITTER_US });
   }
 
-  /** Decodes, validates, routes and publishes one frame; resolves when it is durable (or refused). */
-  async ingest(kind: FrameKind, payload: Uint8Array | string, principal: Principal, options: { precision?: string }): Promise<IntakeResult> {
+  /**
+   * Decodes, validates, routes and publishes one frame; resolves when it is durable (or refused). A
+   * frame decoded here is taken synchronously up to its publication (validation and the arrival
+   * observer included), so the caller's time slice bounds that work, not a microtask after it.
+   */
+  ingest(kind: FrameKind, payload: Uint8Array | string, principal: Principal, options: { precision?: string }): Promise<IntakeResult> {
     const started = performance.now();
-    let decoded: DecodedColumns;
+    let decoded: DecodedColumns | Promise<DecodedColumns>;
     try {
-      decoded = await this.#decode(kind, payload, options);
+      decoded = this.#decode(kind, payload, options);
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      const known = err instanceof FrameError || (typeof code === "string" && code !== "");
-      this.#counters.badFrame(known ? (code as string) : "BAD_FRAME");
-      return { seq: undefined, accepted: 0, rejected: [], error: { code: known ? (code as string) : "BAD_FRAME", message: (err as Error).message } };
+      return Promise.resolve(this.#refuse(err));
     }
+    if (decoded instanceof Promise) return decoded.then((d) => this.#take(d, principal, started), (err: unknown) => this.#refuse(err));
+    return this.#take(decoded, principal, started);
+  }
+
+  /** The answer to a frame that cannot be read. */
+  #refuse(err: unknown): IntakeResult {
+    const code = (err as { code?: unknown }).code;
+    const known = err instanceof FrameError || (typeof code === "string" && code !== "");
+    this.#counters.badFrame(known ? (code as string) : "BAD_FRAME");
+    return { seq: undefined, accepted: 0, rejected: [], error: { code: known ? (code as string) : "BAD_FRAME", message: (err as Error).message } };
+  }
+
+  /** Validates and publishes a decoded frame; resolves with its answer once its readings are durable. */
+  #take(decoded: DecodedColumns, principal: Principal, started: number): Promise<IntakeResult> {
     const { frame, cols, format } = decoded;
     this.#counters.frame(format);
     const overRate = this.#overRate(cols.devices, cols.device);
@@ -132,15 +147,18 @@ export class Intake {
     const decodedIndex = keptPositions(cols.timestamps.length, frame.rejected.map((r) => r.index));
     for (const r of checked.rejected) rejected.push({ index: decodedIndex[r.index], reason: r.reason });
     for (const r of rejected) this.#counters.rejected(r.reason);
-    const kept = checked.kept;
-    if (kept.timestamps.length > 0) {
-      this.#arrival?.(kept, now);
-      await this.#publish(kept);
-      this.#counters.accepted(kept.timestamps.length);
-    }
-    this.#counters.ackLatency(performance.now() - started);
     rejected.sort((a, b) => a.index - b.index);
-    return { seq: frame.seq, accepted: kept.timestamps.length, rejected };
+    const kept = checked.kept;
+    const answer = (): IntakeResult => {
+      this.#counters.ackLatency(performance.now() - started);
+      return { seq: frame.seq, accepted: kept.timestamps.length, rejected };
+    };
+    if (kept.timestamps.length === 0) return Promise.resolve(answer());
+    this.#arrival?.(kept, now);
+    return this.#publish(kept).then(() => {
+      this.#counters.accepted(kept.timestamps.length);
+      return answer();
+    });
   }
 
   /**
@@ -170,7 +188,7 @@ export class Intake {
    * (the worker threads) when there is one; the rest are decoded here, into the one builder, which
    * take() empties before anything awaits.
    */
-  async #decode(kind: FrameKind, payload: Uint8Array | string, options: { precision?: string }): Promise<DecodedColumns> {
+  #decode(kind: FrameKind, payload: Uint8Array | string, options: { precision?: string }): DecodedColumns | Promise<DecodedColumns> {
     const precision = kind === "line" ? PRECISION[options.precision ?? "ns"] : "ns";
     if (!precision) throw new FrameError("BAD_FIELD", `precision ${JSON.stringify(options.precision)} is not one of ns, us, ms, s`);
     const now = Date.now() * 1000;
