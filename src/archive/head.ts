@@ -19,10 +19,13 @@ export interface BlockPoints extends Points {
   late: boolean;
 }
 
+/** The late buffer of every head that has no late point: most never get one, and a buffer is 72 bytes. */
+const NO_LATE = new PointBuffer();
+
 export class SeriesHead {
   readonly key: string;
   readonly open = new PointBuffer();
-  readonly late = new PointBuffer();
+  late = NO_LATE;
   /** Newest timestamp seen (the series' event-time clock). */
   newest = -Infinity;
 
@@ -51,6 +54,7 @@ export class SeriesHead {
     for (let i = from; i < to; i++) {
       const t = timestamps[i];
       if (t < this.newest - lateness) {
+        if (this.late === NO_LATE) this.late = new PointBuffer();
         this.late.push(t, values[i]);
         late++;
       } else {
@@ -87,6 +91,7 @@ export class SeriesHead {
     }
     if (sealLate) {
       const sorted = sortLastWriteWins(this.late.takeAll());
+      this.late = NO_LATE;
       for (const b of cutBlocks(sorted, policy.blockWindow, policy.blockPoints)) out.push({ ...b, late: true });
     }
     return out;

@@ -7,6 +7,17 @@ import { writeFileAtomic } from "./atomic-file.js";
 import { ArchiveError, ioError } from "./errors.js";
 import { isKnownUnit } from "../query/units.js";
 
+/**
+ * The versions of every channel first seen in data (no unit, float64 from the start), shared: a fleet
+ * has hundreds of thousands of such series. defineChannel copies it before changing a channel.
+ */
+const SEEN_IN_DATA: ChannelVersion[] = [{ version: 1, since: -Number.MAX_SAFE_INTEGER, valueType: "float64" }];
+
+function seenInData(versions: ChannelVersion[]): boolean {
+  const [v] = versions;
+  return versions.length === 1 && v.version === 1 && v.since === -Number.MAX_SAFE_INTEGER && v.unit === undefined && v.valueType === "float64";
+}
+
 /** How a channel's values are to be read. */
 export type ValueType = "float64" | "int64" | "bool";
 
@@ -49,6 +60,9 @@ export class Registry {
     try {
       const data = JSON.parse(await readFile(file, "utf8")) as RegistryFile;
       if (data.format !== 1 || typeof data.devices !== "object") throw new Error("unexpected shape");
+      for (const d of Object.values(data.devices)) {
+        for (const [channel, versions] of Object.entries(d.channels ?? {})) if (seenInData(versions)) d.channels[channel] = SEEN_IN_DATA;
+      }
       return new Registry(file, data);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return new Registry(file, { format: 1, version: 0, devices: {} });
@@ -83,7 +97,10 @@ export class Registry {
     if (spec.unit !== undefined && !isKnownUnit(spec.unit)) {
       throw new ArchiveError("BAD_BATCH", `unknown unit ${JSON.stringify(spec.unit)} for ${device}/${channel}`);
     }
-    const versions = (this.#device(device).channels[channel] ??= []);
+    const channels = this.#device(device).channels;
+    // A channel seen in data shares its one version with every other such channel until defined here.
+    if (channels[channel] === SEEN_IN_DATA) channels[channel] = [{ ...SEEN_IN_DATA[0] }];
+    const versions = (channels[channel] ??= []);
     const last = versions[versions.length - 1];
     const valueType = spec.valueType ?? last?.valueType ?? "float64";
     if (last && last.unit === spec.unit && last.valueType === valueType) return last;
@@ -108,7 +125,7 @@ export class Registry {
   observe(device: string, channel: string): boolean {
     const d = this.#data.devices[device];
     if (d?.channels[channel]) return false;
-    this.#device(device).channels[channel] = [{ version: 1, since: -Number.MAX_SAFE_INTEGER, valueType: "float64" }];
+    this.#device(device).channels[channel] = SEEN_IN_DATA;
     this.#touch();
     return true;
   }

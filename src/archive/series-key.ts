@@ -9,11 +9,10 @@ export function seriesKey(device: string, channel: string): string {
 
 /**
  * @internal One series' name as the ingest path keeps it: made once per series and process, so a
- * batch's runs reach their key, its UTF-8 bytes and their head without a lookup in a large map each.
+ * batch's runs reach their key and their head without a lookup in a large map each.
  */
 export class SeriesName {
   readonly key: string;
-  #bytes: Uint8Array | undefined;
   /** The head this series has in the archive that last used it (see ArchiveState.headOf). */
   head: unknown;
   headOwner: unknown;
@@ -24,14 +23,8 @@ export class SeriesName {
   constructor(key: string) {
     this.key = key;
   }
-
-  /** The key in UTF-8. */
-  get bytes(): Uint8Array {
-    return (this.#bytes ??= encoder.encode(this.key));
-  }
 }
 
-const encoder = new TextEncoder();
 /** Names handed out so far, by device then channel. */
 const interned = new Map<string, Map<string, SeriesName>>();
 let internedNames = 0;
