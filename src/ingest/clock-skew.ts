@@ -59,6 +59,8 @@ interface DeviceClock {
 export class ClockSkew {
   readonly #policy: ClockSkewPolicy;
   readonly #clocks = new Map<string, DeviceClock>();
+  /** Each device's newest timestamp in the frame being learned from (reused across frames). */
+  #newest = new Float64Array(64);
   /** Clock jumps seen, all devices. */
   jumps = 0;
   /** Readings whose timestamps were shifted. */
@@ -72,7 +74,9 @@ export class ClockSkew {
   apply(cols: FlaggedColumns, arrival: number): void {
     const k = cols.devices.length;
     const n = cols.timestamps.length;
-    const newest = new Float64Array(k).fill(-Infinity);
+    if (this.#newest.length < k) this.#newest = new Float64Array(Math.max(k, 2 * this.#newest.length));
+    const newest = this.#newest;
+    newest.fill(-Infinity, 0, k);
     for (let i = 0; i < n; i++) {
       const t = cols.timestamps[i];
       if (t > newest[cols.device[i]]) newest[cols.device[i]] = t;

@@ -89,6 +89,8 @@ export class Intake {
   readonly #arrival: ArrivalObserver | undefined;
   /** Device clocks: estimated from every frame, corrected where steadily off. */
   readonly clocks: ClockSkew;
+  /** Readings per device of the frame being checked (reused: one frame is checked at a time). */
+  #counts = new Uint32Array(64);
   /** Small frames' readings gathered in this event-loop turn, and the publication they will share. */
   #gathered: FlaggedColumns[] = [];
   #gatheredPublished: Promise<void> | undefined;
@@ -144,8 +146,10 @@ export class Intake {
     );
     const rejected: { index: number; reason: string }[] = frame.rejected.map((r) => ({ index: r.index, reason: r.reason }));
     // Validation indexes count only the readings decoding kept: map them back to frame positions.
-    const decodedIndex = keptPositions(cols.timestamps.length, frame.rejected.map((r) => r.index));
-    for (const r of checked.rejected) rejected.push({ index: decodedIndex[r.index], reason: r.reason });
+    if (checked.rejected.length > 0) {
+      const decodedIndex = keptPositions(cols.timestamps.length, frame.rejected.map((r) => r.index));
+      for (const r of checked.rejected) rejected.push({ index: decodedIndex[r.index], reason: r.reason });
+    }
     for (const r of rejected) this.#counters.rejected(r.reason);
     rejected.sort((a, b) => a.index - b.index);
     const kept = checked.kept;
@@ -210,7 +214,9 @@ export class Intake {
 
   /** Devices of this frame over their per-second budget. */
   #overRate(devices: readonly string[], rows: Uint32Array): Set<string> {
-    const counts = new Uint32Array(devices.length);
+    if (this.#counts.length < devices.length) this.#counts = new Uint32Array(Math.max(devices.length, 2 * this.#counts.length));
+    const counts = this.#counts;
+    counts.fill(0, 0, devices.length);
     for (let i = 0; i < rows.length; i++) counts[rows[i]]++;
     const over = new Set<string>();
     const rate = this.#config.limits.perDeviceRate;
