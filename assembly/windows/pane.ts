@@ -51,9 +51,13 @@ export function setScratch(at: usize): void {
   scratch = at;
 }
 
-/** An empty pane with index `id`, its sketch to start twice as fine as the grid it ends (none: 0). */
+/**
+ * An empty pane with index `id`. Its sketch starts on the grid the pane it replaces ended on, twice as
+ * fine when those values would have fitted the finer grid (none: 0).
+ */
 export function clearPane(p: usize, id: f64): void {
-  const scale = load<f64>(p + SCALE) * 2;
+  let scale = load<f64>(p + SCALE);
+  if (sketching && load<f64>(p + COUNT) > 0 && highest(p) - lowest(p) < <f64>(BINS / 2 - 1)) scale *= 2;
   memory.fill(p, 0, paneBytes);
   store<f64>(p + ID, id);
   if (sketching) store<f64>(p + SCALE, scale);
