@@ -1,6 +1,7 @@
 // A worker's live analytics: every batch it archives is scored (anomaly) and judged (health) per series,
 // against zone peers, and folded into a per-device health view that `GET /v1/health` serves. Series
 // get kernel slots as they are first seen; a device's zone comes from the registry tags.
+import { readingSlots } from "./reading-slots.js";
 import type { ReadingColumns } from "../archive/batch.js";
 import { AnalyticsKernels, HEALTH, findingNames, type HealthFinding } from "./kernels.js";
 import { PeerLevels } from "./peer-levels.js";
@@ -127,9 +128,7 @@ export class StreamAnalytics {
   observe(batch: ReadingColumns, arrival: number): SeriesSignal[] {
     const n = batch.values.length;
     if (n === 0) return [];
-    const bySeries = batch.devices.map((d) => batch.channels.map((c) => this.#slot(d, c)));
-    const slots = new Int32Array(n);
-    for (let i = 0; i < n; i++) slots[i] = bySeries[batch.device[i]][batch.channel[i]];
+    const slots = readingSlots(batch, (d, c) => this.#slot(d, c));
     const scores = new Float64Array(n);
     const findings = new Uint32Array(n);
     const reference = this.#peers.levels(slots, batch.values, arrival);

@@ -8,6 +8,7 @@ import { compileMatch, type SeriesPredicate } from "../series-match.js";
 import { WindowKernel, WINDOW_FLAG, type FiredWindow } from "./window-kernel.js";
 import { aggregate, type WindowState } from "./window-state.js";
 import type { WindowSpec } from "./window-spec.js";
+import { readingSlots } from "../reading-slots.js";
 
 /** A fired window of a series or a group, with the aggregates its definition asks for. */
 export interface WindowResult {
@@ -148,9 +149,9 @@ export class StreamWindows {
     const out: WindowOutput = { results: [], late: [], zoneParts: [], zoneWatermarks: [] };
     const n = batch.values.length;
     for (const def of this.#defs) {
-      const bySeries = batch.devices.map((d) => batch.channels.map((c) => this.#slot(def, d, c)));
+      const bySeries = readingSlots(batch, (d, c) => this.#slot(def, d, c));
       const rows: number[] = [];
-      for (let i = 0; i < n; i++) if (bySeries[batch.device[i]][batch.channel[i]] >= 0) rows.push(i);
+      for (let i = 0; i < n; i++) if (bySeries[i] >= 0) rows.push(i);
       if (rows.length === 0) continue;
       const m = rows.length;
       const slots = new Int32Array(m);
@@ -159,7 +160,7 @@ export class StreamWindows {
       const values = new Float64Array(m);
       for (let j = 0; j < m; j++) {
         const i = rows[j];
-        slots[j] = bySeries[batch.device[i]][batch.channel[i]];
+        slots[j] = bySeries[i];
         devices[j] = def.series[slots[j]].deviceSlot;
         ts[j] = batch.timestamps[i];
         values[j] = batch.values[i];
