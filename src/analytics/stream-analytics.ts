@@ -69,7 +69,8 @@ interface SeriesState {
   device: string;
   channel: string;
   findings: number;
-  events: Map<HealthFinding, number>;
+  /** Events seen lately and when (made at the first: most series never have one). */
+  events: Map<HealthFinding, number> | undefined;
   anomaly: number;
   lastSeen: number;
   /** Last signalled: whether its anomaly was at or above the filter's, and its filtered findings. */
@@ -107,7 +108,7 @@ export class StreamAnalytics {
     if (slot === undefined) {
       slot = this.#series.length;
       channels.set(channel, slot);
-      this.#series.push({ device, channel, findings: 0, events: new Map(), anomaly: 0, lastSeen: 0, signalledHigh: false, signalledFindings: 0 });
+      this.#series.push({ device, channel, findings: 0, events: undefined, anomaly: 0, lastSeen: 0, signalledHigh: false, signalledFindings: 0 });
       const zone = this.#zones.get(device);
       if (zone !== undefined) {
         const groupKey = `${zone}\u0000${channel}`;
@@ -167,7 +168,7 @@ export class StreamAnalytics {
   #record(slot: number, findings: number, anomaly: number, at: number): void {
     const s = this.#series[slot];
     s.findings = findings & ~EVENTS;
-    if (findings & EVENTS) for (const f of findingNames(findings & EVENTS)) s.events.set(f, at);
+    if (findings & EVENTS) for (const f of findingNames(findings & EVENTS)) (s.events ??= new Map()).set(f, at);
     s.anomaly = Math.max(anomaly, s.lastSeen === at ? s.anomaly : 0);
     s.lastSeen = at;
   }
@@ -179,7 +180,7 @@ export class StreamAnalytics {
     for (let slot = 0; slot < silent.length; slot++) {
       if (!(silent[slot] & HEALTH.GAP)) continue;
       const s = this.#series[slot];
-      s.events.set("GAP", now);
+      (s.events ??= new Map()).set("GAP", now);
       const sig = { device: s.device, channel: s.channel, anomaly: 0, findings: HEALTH.GAP, at: now };
       if (this.#filter.findings & HEALTH.GAP && this.#changed(s, sig)) out.push(sig);
     }
@@ -199,8 +200,10 @@ export class StreamAnalytics {
         return { channel: s.channel, finding, severity, explanation, at };
       };
       for (const f of findingNames(s.findings)) d.issues.push(issue(f, s.lastSeen));
-      for (const [f, at] of s.events) {
-        if (now - at > EVENT_MEMORY_US) s.events.delete(f);
+      const events = s.events;
+      if (!events) continue;
+      for (const [f, at] of events) {
+        if (now - at > EVENT_MEMORY_US) events.delete(f);
         else d.issues.push(issue(f, at));
       }
     }
