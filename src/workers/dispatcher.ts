@@ -88,7 +88,8 @@ export class Dispatcher {
   /** Stores one partition's entries as one batch, then acks each. */
   async #store(bus: Bus, pool: WorkerPool, partition: number, entries: BusEntry[]): Promise<void> {
     try {
-      const points = await pool.append(partition, mergeBatches(entries.map((e) => e.batch)));
+      // A batch merged here is this append's alone: its memory goes to the worker, not a copy of it.
+      const points = await pool.append(partition, mergeBatches(entries.map((e) => e.batch)), false, entries.length > 1);
       for (const { stream, ids } of idsByStream(entries)) await bus.ack(ARCHIVER_GROUP, stream, ids);
       this.stats.batches += entries.length;
       this.stats.readings += points;

@@ -139,8 +139,14 @@ export class WorkerPool {
    * Appends a batch to a partition's archive; resolves once it is durable. `derived`: window results
    * written back, which the workers' analytics and windows do not take again.
    */
-  async append(partition: number, batch: FlaggedColumns, derived = false): Promise<number> {
-    return (await this.#owner[partition].call({ type: "append", partition, batch, derived })).points ?? 0;
+  /**
+   * Appends a batch to `partition`'s archive; resolves with the points stored once durable. With `own`,
+   * nothing else holds the batch's arrays (a batch merged for this append): their memory is handed to
+   * the worker (transferred) instead of copied, and the arrays here are left empty.
+   */
+  async append(partition: number, batch: FlaggedColumns, derived = false, own = false): Promise<number> {
+    const transfer = own ? ownBuffers(batch) : [];
+    return (await this.#owner[partition].call({ type: "append", partition, batch, derived }, transfer)).points ?? 0;
   }
 
   /**
@@ -188,4 +194,11 @@ export class WorkerPool {
     await Promise.all(this.#handles.map((h) => h.call({ type: "close" })));
     await Promise.all(this.#handles.map((h) => h.worker.terminate()));
   }
+}
+
+/** The buffers of a batch's columns (and edge blocks), each once. */
+function ownBuffers(batch: FlaggedColumns): ArrayBuffer[] {
+  const arrays: ArrayBufferView[] = [batch.device, batch.channel, batch.timestamps, batch.values, batch.flags];
+  if (batch.blocks) arrays.push(batch.blocks.rows, batch.blocks.counts, batch.blocks.offsets, batch.blocks.bytes);
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
