@@ -33,8 +33,8 @@ export function findingsPtr(): usize {
 function slotsInRange(n: i32): bool {
   if (n < 0 || n > W.pointCap) return false;
   for (let i = 0; i < n; i++) {
-    const slot = load<i32>(W.seriesBuf + (<usize>i << 2));
-    if (slot < 0 || slot >= W.seriesCap) return false;
+    // Unsigned: a negative slot is a huge one.
+    if (load<u32>(W.seriesBuf + (<usize>i << 2)) >= <u32>W.seriesCap) return false;
   }
   return true;
 }

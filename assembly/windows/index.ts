@@ -47,9 +47,10 @@ export function watermarkOf(device: i32): f64 {
 function slotsInRange(n: i32): bool {
   if (n < 0 || n > W.pointCap) return false;
   for (let i = 0; i < n; i++) {
-    const s = load<i32>(W.seriesBuf + (<usize>i << 2));
-    const d = load<i32>(W.deviceBuf + (<usize>i << 2));
-    if (s < 0 || s >= W.seriesCap || d < 0 || d >= W.deviceCap) return false;
+    // Unsigned: a negative slot is a huge one.
+    const s = load<u32>(W.seriesBuf + (<usize>i << 2));
+    const d = load<u32>(W.deviceBuf + (<usize>i << 2));
+    if ((s >= <u32>W.seriesCap) | (d >= <u32>W.deviceCap)) return false;
   }
   return true;
 }

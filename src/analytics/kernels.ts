@@ -85,18 +85,36 @@ export class AnalyticsKernels {
     if (slots.length !== n || ts.length !== n || outLength < n) {
       throw new AnalyticsError(`batch columns differ in length: ${slots.length} slots, ${ts.length} timestamps, ${n} values, ${outLength} outputs`);
     }
+    this.hold(this.slots, n);
+    this.#copy(slots, ts, values);
+    return n;
+  }
+
+  #copy(slots: Int32Array, ts: Float64Array, values: Float64Array): void {
+    const w = this.wasm;
+    const n = values.length;
+    new Int32Array(w.memory.buffer, w.seriesPtr(), n).set(slots);
+    new Float64Array(w.memory.buffer, w.timestampsPtr(), n).set(ts);
+    new Float64Array(w.memory.buffer, w.valuesPtr(), n).set(values);
+  }
+
+  /**
+   * Runs a kernel call over the loaded batch. The kernel checks every slot against the slots held, so
+   * the host scans the slots only when it refuses: to make room for new series (copying the batch again,
+   * since the regions may have moved) or to name a bad slot.
+   */
+  #run(slots: Int32Array, ts: Float64Array, values: Float64Array, call: () => number, reload: () => void = () => {}): void {
+    if (call() >= 0) return;
     let highest = -1;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < slots.length; i++) {
       const s = slots[i];
       if (!(s >= 0)) throw new AnalyticsError(`reading ${i} has series slot ${s}`);
       if (s > highest) highest = s;
     }
-    this.hold(highest + 1, n);
-    const w = this.wasm;
-    new Int32Array(w.memory.buffer, w.seriesPtr(), n).set(slots);
-    new Float64Array(w.memory.buffer, w.timestampsPtr(), n).set(ts);
-    new Float64Array(w.memory.buffer, w.valuesPtr(), n).set(values);
-    return n;
+    this.hold(highest + 1, values.length);
+    this.#copy(slots, ts, values);
+    reload();
+    if (call() < 0) throw new Error("BUG: the analytics kernel refused a batch the host checked");
   }
 
   private hold(series: number, points: number): void {
@@ -114,7 +132,7 @@ export class AnalyticsKernels {
   score(slots: Int32Array, ts: Float64Array, values: Float64Array, out = new Float64Array(values.length)): Float64Array {
     const n = this.load(slots, ts, values, out.length);
     const w = this.wasm;
-    if (w.scoreBatch(n) < 0) throw new Error("BUG: the analytics kernel refused a batch the host checked");
+    this.#run(slots, ts, values, () => w.scoreBatch(n));
     out.set(new Float64Array(w.memory.buffer, w.scoresPtr(), n));
     return out;
   }
@@ -131,11 +149,14 @@ export class AnalyticsKernels {
     }
     this.load(slots, ts, values, out.length);
     const w = this.wasm;
-    new Float64Array(w.memory.buffer, w.arrivalsPtr(), n).set(arrival);
-    const refs = new Float64Array(w.memory.buffer, w.referencesPtr(), n);
-    if (reference) refs.set(reference);
-    else refs.fill(NaN);
-    if (w.judgeBatch(n) < 0) throw new Error("BUG: the analytics kernel refused a batch the host checked");
+    const extras = () => {
+      new Float64Array(w.memory.buffer, w.arrivalsPtr(), n).set(arrival);
+      const refs = new Float64Array(w.memory.buffer, w.referencesPtr(), n);
+      if (reference) refs.set(reference);
+      else refs.fill(NaN);
+    };
+    extras();
+    this.#run(slots, ts, values, () => w.judgeBatch(n), extras);
     out.set(new Uint32Array(w.memory.buffer, w.findingsPtr(), n));
     return out;
   }
@@ -161,9 +182,13 @@ export class AnalyticsKernels {
     }
     this.load(slots, ts, values, findings.length);
     const w = this.wasm;
-    new Float64Array(w.memory.buffer, w.arrivalsPtr(), n).set(arrival);
-    new Float64Array(w.memory.buffer, w.referencesPtr(), n).set(reference);
-    if (w.scoreBatch(n) < 0 || w.judgeBatch(n) < 0) throw new Error("BUG: the analytics kernel refused a batch the host checked");
+    const extras = () => {
+      new Float64Array(w.memory.buffer, w.arrivalsPtr(), n).set(arrival);
+      new Float64Array(w.memory.buffer, w.referencesPtr(), n).set(reference);
+    };
+    extras();
+    this.#run(slots, ts, values, () => w.scoreBatch(n), extras);
+    if (w.judgeBatch(n) < 0) throw new Error("BUG: the analytics kernel refused a batch the host checked");
     scores.set(new Float64Array(w.memory.buffer, w.scoresPtr(), n));
     findings.set(new Uint32Array(w.memory.buffer, w.findingsPtr(), n));
   }

@@ -89,22 +89,36 @@ export class WindowKernel {
     if (slots.length !== n || devices.length !== n || ts.length !== n || flags.length < n) {
       throw new WindowError(`batch columns differ in length: ${slots.length} slots, ${devices.length} devices, ${ts.length} timestamps, ${n} values, ${flags.length} flags`);
     }
-    let series = 0;
-    let devs = 0;
-    for (let i = 0; i < n; i++) {
-      if (!(slots[i] >= 0 && devices[i] >= 0)) throw new WindowError(`reading ${i} has series slot ${slots[i]} and device slot ${devices[i]}`);
-      if (slots[i] >= series) series = slots[i] + 1;
-      if (devices[i] >= devs) devs = devices[i] + 1;
-    }
-    this.#hold(n, series, devs);
+    // The kernel checks every slot against those held: the host scans them only when it refuses (new
+    // series or devices to make room for, then the batch is copied again; or a bad slot to name).
+    this.#hold(n, this.#series, this.#devices);
+    this.#copy(slots, devices, ts, values);
     const w = this.#wasm;
+    let count = w.windowBatch(n, arrival);
+    if (count < 0) {
+      let series = 0;
+      let devs = 0;
+      for (let i = 0; i < n; i++) {
+        if (!(slots[i] >= 0 && devices[i] >= 0)) throw new WindowError(`reading ${i} has series slot ${slots[i]} and device slot ${devices[i]}`);
+        if (slots[i] >= series) series = slots[i] + 1;
+        if (devices[i] >= devs) devs = devices[i] + 1;
+      }
+      this.#hold(n, series, devs);
+      this.#copy(slots, devices, ts, values);
+      count = w.windowBatch(n, arrival);
+    }
+    const fired = this.#fired(count);
+    flags.set(new Uint8Array(w.memory.buffer, w.flagsPtr(), n));
+    return fired;
+  }
+
+  #copy(slots: Int32Array, devices: Int32Array, ts: Float64Array, values: Float64Array): void {
+    const w = this.#wasm;
+    const n = values.length;
     new Int32Array(w.memory.buffer, w.seriesPtr(), n).set(slots);
     new Int32Array(w.memory.buffer, w.devicesPtr(), n).set(devices);
     new Float64Array(w.memory.buffer, w.timestampsPtr(), n).set(ts);
     new Float64Array(w.memory.buffer, w.valuesPtr(), n).set(values);
-    const fired = this.#fired(w.windowBatch(n, arrival));
-    flags.set(new Uint8Array(w.memory.buffer, w.flagsPtr(), n));
-    return fired;
   }
 
   /** Moves idle devices' watermarks on by the clock (`now`, µs) and fires what they passed. Run it on a timer. */
