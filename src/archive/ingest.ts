@@ -60,6 +60,24 @@ function observeNew(state: ArchiveState, head: SeriesHead): void {
   }
 }
 
+/**
+ * Seals every head's points (partial blocks too) into pending blocks, a few milliseconds at a time:
+ * appends and queries go on between slices (queries see pending blocks). What arrives meanwhile is
+ * sealed by the checkpoint's final, synchronous step.
+ */
+export async function sealEverythingInSlices(state: ArchiveState): Promise<void> {
+  const heads = [...state.heads.values()];
+  let until = performance.now() + SEAL_SLICE_MS;
+  for (const head of heads) {
+    if (state.closed) return;
+    if (!head.isEmpty) for (const b of head.seal(state.policy, true)) pend(state, sealBlock(state, head.key, b));
+    if (performance.now() >= until) {
+      await new Promise((resolve) => setImmediate(resolve));
+      until = performance.now() + SEAL_SLICE_MS;
+    }
+  }
+}
+
 function pend(state: ArchiveState, sealed: SealedBlock): void {
   state.pending.push(sealed);
   state.pendingBytes += sealed.block.length;
