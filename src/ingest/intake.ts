@@ -138,7 +138,8 @@ export class Intake {
     this.#counters.frame(format);
     const overRate = this.#overRate(cols.devices, cols.device);
     const now = Date.now() * 1000;
-    const [jumps, corrected] = [this.clocks.jumps, this.clocks.corrected];
+    const jumps = this.clocks.jumps;
+    const corrected = this.clocks.corrected;
     this.clocks.apply(cols, now);
     if (this.clocks.jumps !== jumps || this.clocks.corrected !== corrected) this.#counters.clocks(this.clocks.jumps - jumps, this.clocks.corrected - corrected);
     const checked = validate(cols, this.#registry, this.#config.validation, now, (d) =>

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config.js";
 import { startIotpipe, type Running } from "../../src/main.js";
-import { encodeBinaryFrame } from "../../src/ingest/frames/binary-encode.js";
+import { stuckSensorFrame, STUCK_SENSOR_SECONDS } from "../support/stuck-sensor.js";
 import { connectIngest } from "../support/ingest-socket.js";
 
 let dir: string;
@@ -28,18 +28,8 @@ const connect = () => connectIngest(running.port);
 describe("GET /v1/health", () => {
   it("names the stuck sensor in the fleet view, least healthy device first", async () => {
     const ws = await connect();
-    const devices = ["pump-1", "pump-2"];
-    for (let second = 0; second < 900; second++) {
-      const noisy = (d: number) => Math.round((40 + d + Math.sin(second * 1.7) + Math.cos(second * 0.37)) * 100) / 100;
-      const values = Float64Array.from(devices, (_, d) => (d === 0 && second >= 750 ? 41.5 : noisy(d)));
-      const frame = encodeBinaryFrame(second + 1, {
-        devices,
-        channels: ["temperature"],
-        device: Uint32Array.of(0, 1),
-        channel: new Uint32Array(2),
-        timestamps: new Float64Array(2).fill(T0 + second * 1e6),
-        values,
-      });
+    for (let second = 0; second < STUCK_SENSOR_SECONDS; second++) {
+      const frame = stuckSensorFrame(T0, second);
       await new Promise<void>((resolve) => {
         ws.once("message", () => resolve());
         ws.send(frame);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { encodeBinaryFrame } from "../../src/ingest/frames/binary-encode.js";
+import { stuckSensorFrame, STUCK_SENSOR_SECONDS } from "../support/stuck-sensor.js";
 import { redisServerForTests, startRedisServer } from "../support/redis-server.js";
 import { startServerProcess } from "../support/server-process.js";
 import { connectIngest } from "../support/ingest-socket.js";
@@ -58,17 +58,8 @@ describe.runIf("binary" in redis || redis.mustFail)("analytics in scale-out mode
 
     // Two devices at 1 Hz for 15 minutes; pump-1's sensor sticks at 41.5 for the last two and a half.
     const ws = await connectIngest(ingest.port);
-    const devices = ["pump-1", "pump-2"];
-    for (let second = 0; second < 900; second++) {
-      const noisy = (d: number) => Math.round((40 + d + Math.sin(second * 1.7) + Math.cos(second * 0.37)) * 100) / 100;
-      const frame = encodeBinaryFrame(second + 1, {
-        devices,
-        channels: ["temperature"],
-        device: Uint32Array.of(0, 1),
-        channel: new Uint32Array(2),
-        timestamps: new Float64Array(2).fill(T0 + second * 1e6),
-        values: Float64Array.from(devices, (_, d) => (d === 0 && second >= 750 ? 41.5 : noisy(d))),
-      });
+    for (let second = 0; second < STUCK_SENSOR_SECONDS; second++) {
+      const frame = stuckSensorFrame(T0, second);
       const ack = await new Promise<{ accepted: number }>((resolve) => {
         ws.once("message", (m) => resolve(JSON.parse(String(m))));
         ws.send(frame);
