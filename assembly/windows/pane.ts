@@ -44,13 +44,6 @@ export function setSketching(on: bool): void {
   paneBytes = on ? PANE_BYTES : BIN0;
 }
 
-/** Scratch for re-binning: 32 u32 counts, laid out by the workspace. */
-export let scratch: usize = 0;
-
-export function setScratch(at: usize): void {
-  scratch = at;
-}
-
 /**
  * An empty pane with index `id`. Its sketch starts on the grid the pane it replaces ended on, twice as
  * fine when those values would have fitted the finer grid (none: 0).
@@ -133,38 +126,43 @@ export function standardize(dst: usize, src: usize): void {
   store<f64>(dst + M2, max(0, load<f64>(src + D2) - (d1 * d1) / n));
 }
 
-/** Lowest and highest occupied grid index, or (+∞, −∞) for an empty sketch (four bins at a time). */
+/**
+ * Lowest and highest occupied grid index of a pane that holds readings: the cells of its smallest and
+ * largest value (v · scale is exact, scale being a power of two, so these are the bins they were counted in).
+ */
+// @ts-ignore: decorator
+@inline
 function lowest(p: usize): f64 {
-  for (let i = 0; i < BINS; i += 4) {
-    const at = p + BIN0 + (<usize>i << 2);
-    if (!v128.any_true(v128.load(at))) continue;
-    for (let j = 0; j < 4; j++) if (load<u32>(at + (<usize>j << 2)) != 0) return load<f64>(p + BASE) + <f64>(i + j);
-  }
-  return Infinity;
+  return Math.floor(load<f64>(p + MIN) * load<f64>(p + SCALE));
 }
 
+// @ts-ignore: decorator
+@inline
 function highest(p: usize): f64 {
-  for (let i = BINS - 4; i >= 0; i -= 4) {
-    const at = p + BIN0 + (<usize>i << 2);
-    if (!v128.any_true(v128.load(at))) continue;
-    for (let j = 3; j >= 0; j--) if (load<u32>(at + (<usize>j << 2)) != 0) return load<f64>(p + BASE) + <f64>(i + j);
-  }
-  return -Infinity;
+  return Math.floor(load<f64>(p + MAX) * load<f64>(p + SCALE));
 }
 
-/** Halves the sketch's resolution: neighbouring grid cells become one. */
+/** Halves the sketch's resolution in place: neighbouring grid cells (2c, 2c + 1) become cell c. */
 function coarsen(p: usize): void {
   const base = load<f64>(p + BASE);
   const newBase = Math.floor(base / 2);
-  memory.copy(scratch, p + BIN0, <usize>BINS << 2);
-  memory.fill(p + BIN0, 0, <usize>BINS << 2);
-  for (let i = 0; i < BINS; i++) {
-    const c = load<u32>(scratch + (<usize>i << 2));
-    if (c == 0) continue;
-    const j = <i32>(Math.floor((base + <f64>i) / 2) - newBase);
-    const at = p + BIN0 + (<usize>j << 2);
-    store<u32>(at, load<u32>(at) + c);
+  const bins = p + BIN0;
+  // Bin i is cell base + i; it lands in new bin (i + odd) / 2, where odd says base is odd.
+  const odd = <i32>(base - 2 * newBase);
+  let top: i32;
+  if (odd == 0) {
+    for (let j = 0; j < BINS / 2; j++) {
+      store<u32>(bins + (<usize>j << 2), load<u32>(bins + (<usize>(2 * j) << 2)) + load<u32>(bins + (<usize>(2 * j + 1) << 2)));
+    }
+    top = BINS / 2;
+  } else {
+    for (let j = 1; j < BINS / 2; j++) {
+      store<u32>(bins + (<usize>j << 2), load<u32>(bins + (<usize>(2 * j - 1) << 2)) + load<u32>(bins + (<usize>(2 * j) << 2)));
+    }
+    store<u32>(bins + (<usize>(BINS / 2) << 2), load<u32>(bins + (<usize>(BINS - 1) << 2)));
+    top = BINS / 2 + 1;
   }
+  memory.fill(bins + (<usize>top << 2), 0, <usize>(BINS - top) << 2);
   store<f64>(p + BASE, newBase);
   store<f64>(p + SCALE, load<f64>(p + SCALE) * 0.5);
 }

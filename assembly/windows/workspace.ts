@@ -3,7 +3,7 @@
 // results region, which grows while a call emits windows. Growing keeps every state: states are moved,
 // never dropped. One instance serves one window definition (its pane length fixes the state size).
 import { growTo } from "../memory/grow";
-import { PANE_BYTES, paneBytes, BINS, setScratch } from "./pane";
+import { PANE_BYTES, paneBytes } from "./pane";
 
 export let seriesBuf: usize = 0; // i32 per reading: the series' state slot
 export let deviceBuf: usize = 0; // i32 per reading: the device's watermark slot
@@ -89,8 +89,7 @@ export function ensure(points: i32, series: i32, devices: i32): i32 {
   const slots = max(series, seriesCap);
   const devs = max(devices, deviceCap);
   const base = align16(__heap_base);
-  const scratch = base;
-  const seriesAt = align16(scratch + (<usize>BINS << 2));
+  const seriesAt = base;
   const devicesAt = align16(seriesAt + cap * 4);
   const ts = align16(devicesAt + cap * 4);
   const values = ts + cap * 8;
@@ -105,7 +104,6 @@ export function ensure(points: i32, series: i32, devices: i32): i32 {
   resetDevices(devStates + <usize>deviceCap * DEVICE_BYTES, devs - deviceCap);
   if (seriesStates != 0) memory.copy(states, seriesStates, <usize>seriesCap * seriesBytes);
   resetSeries(states + <usize>seriesCap * seriesBytes, slots - seriesCap);
-  setScratch(scratch);
   seriesBuf = seriesAt;
   deviceBuf = devicesAt;
   tsBuf = ts;

@@ -64,12 +64,30 @@ describe("the window kernel", () => {
       const sorted = inside.map(([, v]) => v).sort((a, b) => a - b);
       const exact = sorted[Math.ceil(0.95 * sorted.length) - 1];
       expect(Math.abs(quantile(w, 0.95) - exact)).toBeLessThanOrEqual(1 / w.scale + 1e-9);
+      expect(w.bins.reduce((a, b) => a + b, 0)).toBe(w.count);
     }
     // Windows ending every minute, none twice, none with an update flag (no lateness allowed).
     const ends = fired.map((f) => f.state.end);
     expect(new Set(ends).size).toBe(ends.length);
     expect(ends.length).toBeGreaterThan(40);
     expect(fired.some((f) => f.state.update)).toBe(false);
+  });
+
+  it("keeps every reading in the sketch while it coarsens, whatever the parity of its grid, with quantiles within a bin", async () => {
+    const random = new Random(11);
+    const k = await WindowKernel.create({ ...spec, kind: "sliding", sizeUs: 180 * S, slideUs: 60 * S });
+    // Values of either sign over six orders of magnitude: each pane starts fine and coarsens many times.
+    const ts = Array.from({ length: 1200 }, (_, i) => T0 + i * S);
+    const values = ts.map(() => (random.chance(0.5) ? -1 : 1) * 10 ** (random.next() * 6 - 2) + random.next());
+    const fired = push(k, ts, values).fired.map((f) => f.state);
+    expect(fired.length).toBeGreaterThan(15);
+    for (const w of fired) {
+      const inside = values.filter((_, i) => ts[i] >= w.start && ts[i] < w.end).sort((a, b) => a - b);
+      expect(w.bins.reduce((a, b) => a + b, 0)).toBe(inside.length);
+      for (const q of [0.05, 0.5, 0.95]) {
+        expect(Math.abs(quantile(w, q) - inside[Math.ceil(q * inside.length) - 1])).toBeLessThanOrEqual(1 / w.scale + 1e-9);
+      }
+    }
   });
 
   it("takes a late reading within the allowed lateness, fires the window again, and sends an older one to the side output", async () => {
