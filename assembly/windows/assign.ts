@@ -4,9 +4,12 @@
 // that is still within the allowed lateness updates it and fires it again (at the batch's end); an
 // older one goes to the late side output (flag LATE) and is counted by the host, never folded in.
 // Tumbling and sliding windows share panes of `slide` µs: a window is `panes` consecutive panes, so a
-// reading is added once, whatever the overlap. Session windows keep one open session per series.
+// reading is added once, whatever the overlap. Session windows (as Flink's merging assigner): a
+// reading opens [ts, ts + gap) and joins every session that window overlaps, merging two it bridges;
+// a session fires when the watermark passes its end and then takes late readings (firing again) until
+// the watermark passes its end plus the allowed lateness.
 import { growTo } from "../memory/grow";
-import { paneBytes, setSketching, ID, COUNT, LAST_TS, FIRST_TS, clearPane, addReading, mergeFilling, standardize } from "./pane";
+import { paneBytes, setSketching, ID, COUNT, LAST_TS, FIRST_TS, clearPane, addReading, mergeFilling, mergeFillingInto, standardize } from "./pane";
 import * as W from "./workspace";
 
 export const LATE: u8 = 1;
@@ -16,6 +19,14 @@ export const SKIPPED: u8 = 4;
 export const REFIRED: f64 = 1;
 
 const SESSION: i32 = 1;
+/** Sessions a series holds at once (open, or fired and still taking late readings); past that the oldest closes early. */
+const SESSIONS: i32 = 4;
+// A session pane's ID is its state (−∞: free).
+const OPEN: f64 = 0;
+/** Fired; kept until the watermark passes its end plus the allowed lateness. */
+const KEPT: f64 = 1;
+/** Fired, then took a late reading: fires again at the batch's end. */
+const REFIRE_DUE: f64 = 2;
 
 let kind: i32 = 0;
 let paneUs: f64 = 60e6;
@@ -46,7 +57,7 @@ export function configureWindow(paneLengthUs: f64, windowPanes: i32, sessionGapU
   if (sessionGapUs > 0) {
     kind = SESSION;
     gapUs = sessionGapUs;
-    W.setRing(1);
+    W.setRing(SESSIONS);
     return 0;
   }
   if (!(paneLengthUs >= 1) || windowPanes < 1 || windowPanes > 1024) return -1;
@@ -124,9 +135,7 @@ function nextDue(s: usize, after: f64): f64 {
 /** Fires what the watermark `wm` has passed: late updates first, then new windows in order. */
 function fireSeries(slot: i32, s: usize, wm: f64): void {
   if (kind == SESSION) {
-    const p = s + W.HEADER_BYTES;
-    const due = load<f64>(s + W.NEXT_DUE);
-    if (due <= wm) closeSession(slot, s, p);
+    fireSessions(slot, s, wm);
     return;
   }
   const fired = load<f64>(s + W.FIRED);
@@ -146,13 +155,43 @@ function fireSeries(slot: i32, s: usize, wm: f64): void {
   store<f64>(s + W.NEXT_DUE, due);
 }
 
-function closeSession(slot: i32, s: usize, p: usize): void {
-  const end = load<f64>(p + LAST_TS) + gapUs;
-  const r = record(slot, load<f64>(p + FIRST_TS), end, 0);
+// @ts-ignore: decorator
+@inline
+function sessionPane(s: usize, i: i32): usize {
+  return s + W.HEADER_BYTES + <usize>i * paneBytes;
+}
+
+// @ts-ignore: decorator
+@inline
+function sessionEnd(p: usize): f64 {
+  return load<f64>(p + LAST_TS) + gapUs;
+}
+
+function emitSession(slot: i32, p: usize, flags: f64): void {
+  const r = record(slot, load<f64>(p + FIRST_TS), sessionEnd(p), flags);
   standardize(r + 32 - COUNT, p);
-  store<f64>(s + W.FIRED, end);
-  store<f64>(s + W.NEXT_DUE, Infinity);
-  clearPane(p, load<f64>(p + ID) + 1);
+}
+
+/** Fires the open sessions the watermark has passed and the fired ones that took late readings; sets NEXT_DUE. */
+function fireSessions(slot: i32, s: usize, wm: f64): void {
+  let due = Infinity;
+  for (let i = 0; i < SESSIONS; i++) {
+    const p = sessionPane(s, i);
+    const state = load<f64>(p + ID);
+    if (state == OPEN) {
+      const end = sessionEnd(p);
+      if (end > wm) {
+        due = min(due, end);
+        continue;
+      }
+      emitSession(slot, p, 0);
+      store<f64>(p + ID, KEPT);
+    } else if (state == REFIRE_DUE) {
+      emitSession(slot, p, REFIRED);
+      store<f64>(p + ID, KEPT);
+    }
+  }
+  store<f64>(s + W.NEXT_DUE, due);
 }
 
 function markDirty(slot: i32, s: usize): void {
@@ -187,15 +226,61 @@ function addToPanes(slot: i32, s: usize, ts: f64, v: f64, wm: f64): u8 {
   return flag;
 }
 
-function addToSession(slot: i32, s: usize, ts: f64, v: f64): u8 {
-  if (ts < load<f64>(s + W.FIRED)) return LATE;
-  const p = s + W.HEADER_BYTES;
-  // A reading past the open session's gap closes it: one open session per series.
-  if (load<f64>(p + COUNT) > 0 && ts >= load<f64>(p + LAST_TS) + gapUs) closeSession(slot, s, p);
-  if (load<f64>(p + ID) == -Infinity) clearPane(p, 0);
-  addReading(p, ts, v);
-  store<f64>(s + W.NEXT_DUE, load<f64>(p + LAST_TS) + gapUs);
-  return 0;
+/**
+ * Adds a reading to the session its window [ts, ts + gap) overlaps (merging two it bridges), or to a new
+ * one; a session the watermark has passed fires (again) at the batch's end.
+ */
+function addToSession(slot: i32, s: usize, ts: f64, v: f64, wm: f64): u8 {
+  let a: usize = 0;
+  let b: usize = 0;
+  let free: usize = 0;
+  let oldest: usize = 0;
+  for (let i = 0; i < SESSIONS; i++) {
+    const p = sessionPane(s, i);
+    const state = load<f64>(p + ID);
+    // A kept session past its lateness is free (a refire still due is not: it fires at the batch's end).
+    if (state == -Infinity || (state == KEPT && sessionEnd(p) + latenessUs <= wm)) {
+      if (free == 0) free = p;
+      continue;
+    }
+    if (ts > load<f64>(p + FIRST_TS) - gapUs && ts < sessionEnd(p)) {
+      if (a == 0) a = p;
+      else b = p;
+    }
+    if (oldest == 0 || load<f64>(p + FIRST_TS) < load<f64>(oldest + FIRST_TS)) oldest = p;
+  }
+  let fired = false;
+  if (a == 0) {
+    if (ts + gapUs + latenessUs <= wm) return LATE;
+    if (free == 0) {
+      // Every pane holds a session: the oldest closes early (firing now if it has not).
+      const state = load<f64>(oldest + ID);
+      if (state != KEPT) emitSession(slot, oldest, state == REFIRE_DUE ? REFIRED : 0);
+      free = oldest;
+    }
+    clearPane(free, OPEN);
+    a = free;
+  } else {
+    fired = load<f64>(a + ID) != OPEN;
+    if (b != 0) {
+      fired = fired || load<f64>(b + ID) != OPEN;
+      mergeFillingInto(a, b);
+      store<f64>(b + ID, -Infinity);
+    }
+  }
+  addReading(a, ts, v);
+  const end = sessionEnd(a);
+  if (end > wm) {
+    // Open (again, when a late reading carried a fired session past the watermark): fires at its end.
+    store<f64>(a + ID, OPEN);
+    if (end < load<f64>(s + W.NEXT_DUE)) store<f64>(s + W.NEXT_DUE, end);
+    return 0;
+  }
+  // Late, within the allowed lateness: the session fires (again) at the batch's end.
+  store<f64>(a + ID, fired ? REFIRE_DUE : OPEN);
+  if (end < load<f64>(s + W.NEXT_DUE)) store<f64>(s + W.NEXT_DUE, end);
+  markDirty(slot, s);
+  return UPDATE;
 }
 
 /**
@@ -224,7 +309,7 @@ export function assignBatch(n: i32, arrival: f64): i32 {
     }
     const wm = load<f64>(d + W.WATERMARK);
     if (load<f64>(s + W.NEXT_DUE) <= wm) fireSeries(slot, s, wm);
-    store<u8>(W.flagsBuf + <usize>i, kind == SESSION ? addToSession(slot, s, ts, v) : addToPanes(slot, s, ts, v, wm));
+    store<u8>(W.flagsBuf + <usize>i, kind == SESSION ? addToSession(slot, s, ts, v, wm) : addToPanes(slot, s, ts, v, wm));
   }
   for (let i = 0; i < dirtyCount; i++) {
     const slot = load<i32>(W.dirtyBuf + (<usize>i << 2));

@@ -229,6 +229,27 @@ export function mergeFilling(dst: usize, src: usize): void {
   if (sketching) mergeSketch(dst, src);
 }
 
+/**
+ * Adds filling pane `src` into filling pane `dst`, which stays filling (two sessions a reading joined):
+ * src's shifted sums are re-based on dst's shift K: Σ(v − Ka) = D1 + n·δ, Σ(v − Ka)² = D2 + 2δ·D1 + n·δ²,
+ * with δ = Kb − Ka.
+ */
+export function mergeFillingInto(dst: usize, src: usize): void {
+  const nb = load<f64>(src + COUNT);
+  if (nb == 0) return;
+  if (load<f64>(dst + COUNT) == 0) {
+    memory.copy(dst + COUNT, src + COUNT, paneBytes - COUNT);
+    return;
+  }
+  const delta = load<f64>(src + SHIFT) - load<f64>(dst + SHIFT);
+  const d1 = load<f64>(src + D1);
+  store<f64>(dst + D1, load<f64>(dst + D1) + d1 + nb * delta);
+  store<f64>(dst + D2, load<f64>(dst + D2) + load<f64>(src + D2) + 2 * delta * d1 + nb * delta * delta);
+  store<f64>(dst + COUNT, load<f64>(dst + COUNT) + nb);
+  mergeExtremes(dst, src);
+  if (sketching) mergeSketch(dst, src);
+}
+
 /** Chan's merge of count, sum, mean and M2, and the extremes and first/last of `src`, into `dst`. */
 // @ts-ignore: decorator
 @inline
@@ -239,10 +260,17 @@ function mergeStats(dst: usize, src: usize, nb: f64, sum: f64, mean: f64, m2: f6
   const d = mean - ma;
   store<f64>(dst + COUNT, n);
   store<f64>(dst + SUM, load<f64>(dst + SUM) + sum);
-  store<f64>(dst + MIN, min(load<f64>(dst + MIN), load<f64>(src + MIN)));
-  store<f64>(dst + MAX, max(load<f64>(dst + MAX), load<f64>(src + MAX)));
   store<f64>(dst + MEAN, ma + (d * nb) / n);
   store<f64>(dst + M2, load<f64>(dst + M2) + m2 + (d * d * na * nb) / n);
+  mergeExtremes(dst, src);
+}
+
+/** The extremes and the first and last reading (by timestamp) of `src`, into `dst`. */
+// @ts-ignore: decorator
+@inline
+function mergeExtremes(dst: usize, src: usize): void {
+  store<f64>(dst + MIN, min(load<f64>(dst + MIN), load<f64>(src + MIN)));
+  store<f64>(dst + MAX, max(load<f64>(dst + MAX), load<f64>(src + MAX)));
   if (load<f64>(src + FIRST_TS) < load<f64>(dst + FIRST_TS)) {
     store<f64>(dst + FIRST_TS, load<f64>(src + FIRST_TS));
     store<f64>(dst + FIRST, load<f64>(src + FIRST));

@@ -134,6 +134,41 @@ describe("the window kernel", () => {
     ]);
   });
 
+  it("waits for the watermark to close a session: a reading within the out-of-orderness bound still joins it", async () => {
+    const k = await WindowKernel.create({ ...spec, kind: "session", sizeUs: 0, slideUs: 0, gapUs: 10 * S, outOfOrdernessUs: 20 * S });
+    // 12 s comes after 30 s but within the bound: it joins [0, 14), which then ends at 22 s.
+    const { fired, flags } = push(k, [0, 2, 4, 30, 12, 31, 60].map((s) => T0 + s * S), [1, 2, 3, 4, 5, 6, 7]);
+    expect([...flags]).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(fired.map((f) => [(f.state.start - T0) / S, (f.state.end - T0) / S, f.state.count, f.state.sum])).toEqual([[0, 22, 4, 11]]);
+    expect(push(k, [T0 + 65 * S], [8]).fired.map((f) => [(f.state.start - T0) / S, (f.state.end - T0) / S, f.state.count])).toEqual([[30, 41, 2]]);
+  });
+
+  it("merges two sessions a reading bridges, with their statistics and sketches", async () => {
+    const k = await WindowKernel.create({ ...spec, kind: "session", sizeUs: 0, slideUs: 0, gapUs: 10 * S, outOfOrdernessUs: 30 * S });
+    push(k, [T0, T0 + 18 * S], [1000, 3]);
+    const fired = push(k, [T0 + 9 * S, T0 + 100 * S], [5, 0]).fired.map((f) => f.state);
+    expect(fired).toHaveLength(1);
+    const w = fired[0];
+    expect([(w.start - T0) / S, (w.end - T0) / S, w.count, w.sum, w.min, w.max, w.first, w.last]).toEqual([0, 28, 3, 1008, 3, 1000, 1000, 3]);
+    expect(aggregate(w, "variance")).toBeCloseTo(((1000 - 336) ** 2 + (5 - 336) ** 2 + (3 - 336) ** 2) / 3, 6);
+    expect(w.bins.reduce((a, b) => a + b, 0)).toBe(3);
+  });
+
+  it("takes late readings into a fired session until the watermark passes its end plus the allowed lateness", async () => {
+    const k = await WindowKernel.create({ ...spec, kind: "session", sizeUs: 0, slideUs: 0, gapUs: 10 * S, outOfOrdernessUs: 0, allowedLatenessUs: 30 * S });
+    const at = (s: number[]) => s.map((x) => T0 + x * S);
+    const shape = (r: ReturnType<typeof push>) => r.fired.map((f) => [(f.state.start - T0) / S, (f.state.end - T0) / S, f.state.count, f.state.update]);
+    expect(shape(push(k, at([0, 2, 20]), [1, 2, 3]))).toEqual([[0, 12, 2, false]]);
+    const late = push(k, at([5]), [4]);
+    expect([...late.flags]).toEqual([WINDOW_FLAG.UPDATE]);
+    expect(shape(late)).toEqual([[0, 15, 3, true]]);
+    expect(shape(push(k, at([50]), [5]))).toEqual([[20, 30, 1, false]]);
+    // [0, 15) + 30 s of lateness has passed at 50 s: a reading for it now is late.
+    const tooLate = push(k, at([3]), [6]);
+    expect([...tooLate.flags]).toEqual([WINDOW_FLAG.LATE]);
+    expect(tooLate.fired).toEqual([]);
+  });
+
   it("skips NaN and infinite values, and merges states of a group with their sketches", async () => {
     const k = await WindowKernel.create(spec);
     const a = push(k, [T0, T0 + S, T0 + 2 * S, T0 + 70 * S], [1, NaN, 3, 0], 0, 0);
