@@ -105,15 +105,24 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   });
   const metrics = new ServerMetrics();
   const windows = new WindowFeed();
-  const zones = await ZoneWindows.create(config.windows, Math.min(config.workers, config.partitions));
+  // Zone windows wait for every worker: the pool's threads, or the worker processes that swept in the
+  // last few seconds (scale-out workers come and go; each sweeps every second).
+  const zones = await ZoneWindows.create(config.windows, scaleOut ? { staleMs: 3000 } : Math.min(config.workers, config.partitions));
   const stored = new Set(config.windows.filter((w) => w.store).map((w) => w.name));
-  // Workers store their series' and devices' windows themselves; zone windows are complete only here.
-  const onWindows = (worker: number, report: WindowReport) => {
+  /** Scale-out: the workers' analytics over Redis (set once connected). */
+  let analytics: AnalyticsSubscriber | undefined;
+  // Workers store their series' and devices' windows themselves; zone windows are complete only here,
+  // and go back to be stored: to the pool (embedded), or to the worker processes over Redis.
+  const onWindows = (worker: number | string, report: WindowReport) => {
     for (const [w, n] of Object.entries(report.late)) metrics.lateReadings.inc(n, w);
     const zoneResults = zones.take(worker, report.zoneParts, report.zoneWatermarks, report.swept);
     const results = zoneResults.length ? [...report.results, ...zoneResults] : report.results;
     for (const r of results) metrics.windowsFired.inc(1, r.window);
     windows.publish(results);
+    if (scaleOut) {
+      if (zoneResults.length > 0) analytics?.storeZoneWindows(zoneResults);
+      return;
+    }
     const byPartition = new Map<number, typeof zoneResults>();
     for (const r of zoneResults) {
       const partition = partitionOf(r.device, config.partitions);
@@ -137,22 +146,15 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     }
     dispatcher = new Dispatcher(bus, pool, config.region);
   }
-  // Scale-out: the worker processes' signals and windows arrive over Redis. Zone windows need every
-  // worker's part, and scale-out workers come and go: they are merged in embedded mode only.
-  let zoneWarned = false;
-  const analytics = scaleOut
-    ? await AnalyticsSubscriber.start(config.redisUrl!, config.region, {
-        signals: (s) => alerts.signals(s),
-        windows: (report) => {
-          if (report.zoneParts.length > 0 && !zoneWarned) {
-            zoneWarned = true;
-            log("windows: zone windows are merged in embedded mode only; scale-out workers' zone parts are dropped");
-          }
-          onWindows(0, { ...report, zoneParts: [], zoneWatermarks: [] });
-        },
-      })
-    : undefined;
-  if (analytics) alerts.onSignalFilter((f) => void analytics.setSignalFilter(f).catch((err: Error) => log(`alerts: the signal filter did not reach Redis: ${err.message}`)));
+  // Scale-out: the worker processes' signals and windows arrive over Redis.
+  if (scaleOut) {
+    analytics = await AnalyticsSubscriber.start(config.redisUrl!, config.region, {
+      signals: (s) => alerts.signals(s),
+      windows: (worker, report) => onWindows(worker, report),
+    });
+    const subscriber = analytics;
+    alerts.onSignalFilter((f) => void subscriber.setSignalFilter(f).catch((err: Error) => log(`alerts: the signal filter did not reach Redis: ${err.message}`)));
+  }
   // Embedded: large frames are decoded by the worker threads, off the socket thread.
   // Alert rules on readings are evaluated on arrival (ingest triage), before the batch waits for a worker.
   const triage = (cols: Parameters<AlertManager["observe"]>[0], at: number) => {

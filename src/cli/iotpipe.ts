@@ -19,6 +19,7 @@ import { runNab } from "../eval/nab/run.js";
 import { runFaultEvaluation, EVALUATION_FLEET } from "../eval/faults/run.js";
 import { NabDataError } from "../eval/nab/corpus.js";
 import { parseWindowSpecs } from "../analytics/windows/window-spec.js";
+import type { WindowResult } from "../analytics/windows/stream-windows.js";
 
 const DEMO_WINDOWS = parseWindowSpecs([
   { name: "avg1m", tumbling: { sizeSeconds: 60 }, match: { channels: ["temperature", "pressure"] }, aggregates: ["mean", "min", "max", "p95"], allowedLatenessSeconds: 30 },
@@ -177,12 +178,18 @@ async function faults(values: { seed?: string; hours?: string; devices?: string 
 async function runWorker(config: Config, name: string, write: (line: string) => void): Promise<void> {
   if (!config.redisUrl) throw new ConfigError("worker needs --redis URL (or IOTPIPE_REDIS_URL)");
   const redis = redisClient(config.redisUrl);
-  // Signals and fired windows go to the ingest process (alert rules, WS /v1/windows) over Redis.
+  // Signals and fired windows go to the ingest process (alert rules, WS /v1/windows, zone merging) over
+  // Redis; the zone windows it completes come back to be stored.
   let worker: StreamWorker | undefined;
   let filter: SignalFilter | undefined;
-  const publisher = await AnalyticsPublisher.start(config.redisUrl, config.region, (f) => {
-    filter = f;
-    worker?.setSignalFilter(f);
+  // The worker stores and reports while it starts: zone windows coming back meanwhile wait for it.
+  const earlyZoneWindows: WindowResult[][] = [];
+  const publisher = await AnalyticsPublisher.start(config.redisUrl, config.region, name, {
+    filter: (f) => {
+      filter = f;
+      worker?.setSignalFilter(f);
+    },
+    zoneWindows: (results) => (worker ? worker.storeZoneWindows(results) : earlyZoneWindows.push(results)),
   });
   worker = await StreamWorker.start({
     bus: new RedisStreamsBus(config.redisUrl),
@@ -198,6 +205,7 @@ async function runWorker(config: Config, name: string, write: (line: string) => 
   });
   const running = worker;
   if (filter) running.setSignalFilter(filter);
+  for (const results of earlyZoneWindows.splice(0)) running.storeZoneWindows(results);
   const responder = await QueryResponder.start(config.redisUrl, config.region, { parts: (query, dryRun) => running.queryParts(query, dryRun), health: (now) => running.health(now) });
   console.log(`worker ${name}: archiving from ${config.redisUrl} into ${config.dataDir}`);
   const timer = setInterval(() => write(`partitions ${JSON.stringify(running.partitions)} | readings stored ${running.readings}`), 1000);

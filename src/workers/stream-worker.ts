@@ -17,6 +17,7 @@ import { partitionOf } from "../pipeline/router.js";
 import type { DeviceRegistry } from "../ingest/devices.js";
 import { WorkerAnalytics, type WorkerAnalyticsSinks } from "./worker-analytics.js";
 import type { WindowSpec } from "../analytics/windows/window-spec.js";
+import type { WindowResult } from "../analytics/windows/stream-windows.js";
 import type { WorkerHealth } from "./remote-query.js";
 
 export interface StreamWorkerOptions {
@@ -145,6 +146,11 @@ export class StreamWorker {
     for (const { stream, ids } of idsByStream(entries)) await this.#o.bus.ack(ARCHIVER_GROUP, stream, ids);
     this.readings += batch.timestamps.length;
     this.#analytics?.observe(batch, p);
+  }
+
+  /** Stores zone windows the ingest process completed, for the partitions owned now. */
+  storeZoneWindows(results: WindowResult[]): void {
+    this.#analytics?.storeZoneWindows(results);
   }
 
   /** What the analytics know of the devices of the partitions owned now. */

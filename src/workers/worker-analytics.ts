@@ -5,7 +5,7 @@
 // partition. A once-a-second sweep finds silences and closes idle devices' windows.
 import type { ReadingColumns } from "../archive/batch.js";
 import { StreamAnalytics, type DeviceHealth, type SeriesSignal, type SignalFilter } from "../analytics/stream-analytics.js";
-import { StreamWindows, type WindowOutput } from "../analytics/windows/stream-windows.js";
+import { StreamWindows, type LateReading, type WindowOutput, type WindowResult } from "../analytics/windows/stream-windows.js";
 import { derivedColumns } from "../analytics/windows/derived-series.js";
 import type { WindowSpec } from "../analytics/windows/window-spec.js";
 import { partitionOf } from "../pipeline/router.js";
@@ -85,6 +85,11 @@ export class WorkerAnalytics {
     this.#windows?.defineDevice(device, tags);
   }
 
+  /** Stores zone windows the ingest process completed (scale-out), where this worker holds their partition. */
+  storeZoneWindows(results: readonly WindowResult[]): void {
+    this.#store(results, []);
+  }
+
   /** Stops the sweep and waits for derived series still being written. */
   async close(): Promise<void> {
     clearInterval(this.#sweep);
@@ -100,15 +105,20 @@ export class WorkerAnalytics {
     const late: Record<string, number> = {};
     for (const l of out.late) late[l.window] = (late[l.window] ?? 0) + 1;
     this.#sinks.windows({ results: out.results, late, zoneParts: out.zoneParts, zoneWatermarks: out.zoneWatermarks, swept });
-    const byPartition = new Map<number, WindowOutput>();
+    this.#store(out.results, out.late);
+  }
+
+  /** Stores window results and late readings as derived series in the archives of their devices' partitions this worker holds. */
+  #store(results: readonly WindowResult[], lateReadings: readonly LateReading[]): void {
+    const byPartition = new Map<number, { results: WindowResult[]; late: LateReading[] }>();
     const part = (device: string) => {
       const p = partitionOf(device, this.#partitionCount);
       let o = byPartition.get(p);
-      if (!o) byPartition.set(p, (o = { results: [], late: [], zoneParts: [], zoneWatermarks: [] }));
+      if (!o) byPartition.set(p, (o = { results: [], late: [] }));
       return o;
     };
-    for (const r of out.results) part(r.device).results.push(r);
-    for (const l of out.late) part(l.device).late.push(l);
+    for (const r of results) part(r.device).results.push(r);
+    for (const l of lateReadings) part(l.device).late.push(l);
     for (const [p, o] of byPartition) {
       const cols = derivedColumns(o.results, o.late, this.#stored);
       if (!cols) continue;

@@ -1,7 +1,8 @@
 // Analytics in scale-out mode: `iotpipe serve --redis` takes the frames, an `iotpipe worker` process
 // archives them and runs the kernels and windows on what it stored; the serve process answers
 // GET /v1/health by asking the worker over Redis and pushes the worker's fired windows to its
-// WS /v1/windows subscribers; the worker's health signals reach the ingest process's alert rules.
+// WS /v1/windows subscribers; the worker's health signals reach the ingest process's alert rules; zone
+// windows are merged in the ingest process and stored by the worker as derived series.
 import { describe, it, expect, afterAll } from "vitest";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { spawn } from "node:child_process";
@@ -9,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { stuckSensorFrame, STUCK_SENSOR_SECONDS } from "../support/stuck-sensor.js";
+import { stuckSensorFrame, STUCK_SENSOR_DEVICES, STUCK_SENSOR_SECONDS } from "../support/stuck-sensor.js";
 import { redisServerForTests, startRedisServer } from "../support/redis-server.js";
 import { startServerProcess } from "../support/server-process.js";
 import { connectIngest } from "../support/ingest-socket.js";
@@ -32,7 +33,19 @@ describe.runIf("binary" in redis || redis.mustFail)("analytics in scale-out mode
     const config = join(dir, "config.json");
     const alertsFile = join(dir, "alerts.json");
     await writeFile(alertsFile, JSON.stringify({ rules: [{ name: "stuck-sensor", severity: "warning", health: { findings: ["STUCK"] } }] }));
-    await writeFile(config, JSON.stringify({ alertsFile, windows: [{ name: "m1", tumbling: { sizeSeconds: 60 }, aggregates: ["count", "mean"], outOfOrdernessSeconds: 2 }] }));
+    const registryFile = join(dir, "registry.json");
+    await writeFile(registryFile, JSON.stringify({ devices: Object.fromEntries(STUCK_SENSOR_DEVICES.map((d) => [d, { tags: { zone: "hall" } }])) }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        alertsFile,
+        registryFile,
+        windows: [
+          { name: "m1", tumbling: { sizeSeconds: 60 }, aggregates: ["count", "mean"], outOfOrdernessSeconds: 2 },
+          { name: "hall1", tumbling: { sizeSeconds: 60 }, groupBy: "zone", aggregates: ["count", "max"], outOfOrdernessSeconds: 2 },
+        ],
+      }),
+    );
     const data = join(dir, "data");
     const ingest = await startServerProcess(data, {}, ["--redis", server.url, "--config", config]);
     cleanups.push(() => ingest.stop());
@@ -77,6 +90,17 @@ describe.runIf("binary" in redis || redis.mustFail)("analytics in scale-out mode
     // Fourteen closed minutes of each device (the watermark is at 14:57).
     await expect.poll(() => windows.filter((w) => w.window === "m1").length, { timeout: 15_000 }).toBe(28);
     expect(windows.find((w) => w.device === "pump-2")!.aggregates.count).toBe(60);
+    // Both pumps' minutes merged per zone by the ingest process, and stored back by the worker.
+    await expect.poll(() => windows.filter((w) => w.window === "hall1").length, { timeout: 15_000 }).toBe(14);
+    expect(windows.filter((w) => w.window === "hall1").every((w) => w.device === "zone:hall" && w.aggregates.count === 120)).toBe(true);
+    const stored = async () => {
+      const res = await fetch(`http://127.0.0.1:${ingest.port}/v1/query`, {
+        method: "POST",
+        body: JSON.stringify({ devices: "zone:hall", channel: "temperature:hall1:count", from: T0, to: T0 + 3.6e9, aggregates: ["count", "max"] }),
+      });
+      return (await res.json()).groups?.[0]?.rows?.[0]?.values;
+    };
+    await expect.poll(stored, { timeout: 15_000 }).toEqual({ count: 14, max: 120 });
     // The worker's STUCK signal reached the ingest process's alert rules.
     await expect.poll(() => events.some((e) => e.alert?.rule === "stuck-sensor" && e.alert.device === "pump-1"), { timeout: 15_000 }).toBe(true);
   });
