@@ -169,6 +169,64 @@ describe("the window kernel", () => {
     expect(tooLate.fired).toEqual([]);
   });
 
+  it("matches a reference model of Flink's session windows over out-of-order readings, reading by reading", async () => {
+    const random = new Random(23);
+    const gap = 10 * S;
+    const bound = 5 * S;
+    const lateness = 20 * S;
+    const k = await WindowKernel.create({ ...spec, kind: "session", sizeUs: 0, slideUs: 0, gapUs: gap, outOfOrdernessUs: bound, allowedLatenessUs: lateness });
+    // Bursts of 1 Hz readings with silences between them; one in ten up to 25 s late, one in fifty up to 80 s.
+    const ts: number[] = [];
+    for (let t = T0; ts.length < 1500; ) {
+      const burst = 5 + Math.floor(random.next() * 40);
+      for (let i = 0; i < burst; i++, t += S) ts.push(t - (random.chance(0.1) ? Math.floor(random.next() * 25) * S : 0) - (random.chance(0.02) ? Math.floor(random.next() * 80) * S : 0));
+      t += (12 + Math.floor(random.next() * 30)) * S;
+    }
+    const values = ts.map(() => Math.round(random.next() * 100));
+    // The model: sessions as [first, last + gap) with their readings; fired ones are kept until the
+    // watermark passes their end plus the lateness.
+    type Session = { first: number; last: number; values: number[]; fired: boolean };
+    let sessions: Session[] = [];
+    let newest = -Infinity;
+    let alive = 0;
+    const expected: string[] = [];
+    const expectedFlags: number[] = [];
+    const emit = (x: Session, update: boolean) => expected.push(`${x.first}-${x.last + gap}:${x.values.length}:${x.values.reduce((a, b) => a + b, 0)}:${update}`);
+    const actual: string[] = [];
+    const flags: number[] = [];
+    ts.forEach((t, i) => {
+      newest = Math.max(newest, t);
+      const wm = newest - bound;
+      for (const x of sessions) if (!x.fired && x.last + gap <= wm) (emit(x, false), (x.fired = true));
+      sessions = sessions.filter((x) => !(x.fired && x.last + gap + lateness <= wm));
+      const touched = sessions.filter((x) => t > x.first - gap && t < x.last + gap);
+      let flag = 0;
+      if (touched.length === 0 && t + gap + lateness <= wm) flag = WINDOW_FLAG.LATE;
+      else {
+        const x: Session = { first: t, last: t, values: [], fired: false };
+        for (const y of touched) (x.first = Math.min(x.first, y.first)), (x.last = Math.max(x.last, y.last)), x.values.push(...y.values), (x.fired ||= y.fired);
+        x.values.push(values[i]);
+        sessions = [...sessions.filter((y) => !touched.includes(y)), x];
+        alive = Math.max(alive, sessions.length);
+        if (x.last + gap <= wm) {
+          flag = WINDOW_FLAG.UPDATE;
+          emit(x, x.fired);
+          x.fired = true;
+        } else x.fired = false;
+      }
+      expectedFlags.push(flag);
+      const r = push(k, [t], [values[i]]);
+      flags.push(r.flags[0]);
+      for (const f of r.fired) actual.push(`${f.state.start}-${f.state.end}:${f.state.count}:${f.state.sum}:${f.state.update}`);
+    });
+    // Never more sessions at once than the kernel holds (the model has no such limit).
+    expect(alive).toBeLessThanOrEqual(4);
+    expect(flags).toEqual(expectedFlags);
+    expect(actual).toEqual(expected);
+    expect(flags.filter((f) => f === WINDOW_FLAG.LATE).length).toBeGreaterThan(5);
+    expect(flags.filter((f) => f === WINDOW_FLAG.UPDATE).length).toBeGreaterThan(5);
+  });
+
   it("skips NaN and infinite values, and merges states of a group with their sketches", async () => {
     const k = await WindowKernel.create(spec);
     const a = push(k, [T0, T0 + S, T0 + 2 * S, T0 + 70 * S], [1, NaN, 3, 0], 0, 0);
