@@ -26,7 +26,6 @@ import { LoopHealth } from "./server/loop-health.js";
 import { FLAG_CRITICAL } from "./ingest/batch-builder.js";
 import { WindowFeed } from "./analytics/windows/window-feed.js";
 import { ZoneWindows } from "./analytics/windows/zone-windows.js";
-import { derivedColumns } from "./analytics/windows/derived-series.js";
 import type { WindowReport } from "./workers/protocol.js";
 
 export interface Running {
@@ -108,30 +107,19 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   // Zone windows wait for every worker: the pool's threads, or the worker processes that swept in the
   // last few seconds (scale-out workers come and go; each sweeps every second).
   const zones = await ZoneWindows.create(config.windows, scaleOut ? { staleMs: 3000 } : Math.min(config.workers, config.partitions));
-  const stored = new Set(config.windows.filter((w) => w.store).map((w) => w.name));
   /** Scale-out: the workers' analytics over Redis (set once connected). */
   let analytics: AnalyticsSubscriber | undefined;
   // Workers store their series' and devices' windows themselves; zone windows are complete only here,
-  // and go back to be stored: to the pool (embedded), or to the worker processes over Redis.
+  // and go back to the workers to be stored: the pool's threads, or the worker processes over Redis.
   const onWindows = (worker: number | string, report: WindowReport) => {
     for (const [w, n] of Object.entries(report.late)) metrics.lateReadings.inc(n, w);
     const zoneResults = zones.take(worker, report.zoneParts, report.zoneWatermarks, report.swept);
     const results = zoneResults.length ? [...report.results, ...zoneResults] : report.results;
     for (const r of results) metrics.windowsFired.inc(1, r.window);
     windows.publish(results);
-    if (scaleOut) {
-      if (zoneResults.length > 0) analytics?.storeZoneWindows(zoneResults);
-      return;
-    }
-    const byPartition = new Map<number, typeof zoneResults>();
-    for (const r of zoneResults) {
-      const partition = partitionOf(r.device, config.partitions);
-      byPartition.set(partition, [...(byPartition.get(partition) ?? []), r]);
-    }
-    for (const [partition, rs] of byPartition) {
-      const cols = derivedColumns(rs, [], stored);
-      if (cols && pool) pool.append(partition, { ...cols, flags: new Uint8Array(cols.values.length) }, true).catch((err: Error) => log(`windows: zone windows of partition ${partition} not stored: ${err.message}`));
-    }
+    if (zoneResults.length === 0) return;
+    if (pool) pool.storeZoneWindows(zoneResults).catch((err: Error) => log(`windows: zone windows not stored: ${err.message}`));
+    else analytics?.storeZoneWindows(zoneResults);
   };
   if (!scaleOut) {
     pool = await WorkerPool.start({ dataDir: config.dataDir, partitions: config.partitions, workers: config.workers, analytics: config.analytics, nice: config.workerNice, onSignals: (s) => alerts.signals(s), windows: config.windows, onWindows }).catch(async (err: unknown) => {

@@ -89,7 +89,7 @@ export class Dispatcher {
   async #store(bus: Bus, pool: WorkerPool, partition: number, entries: BusEntry[]): Promise<void> {
     try {
       // A batch merged here is this append's alone: its memory goes to the worker, not a copy of it.
-      const points = await pool.append(partition, mergeBatches(entries.map((e) => e.batch)), false, entries.length > 1);
+      const points = await pool.append(partition, mergeBatches(entries.map((e) => e.batch)), entries.length > 1);
       for (const { stream, ids } of idsByStream(entries)) await bus.ack(ARCHIVER_GROUP, stream, ids);
       this.stats.batches += entries.length;
       this.stats.readings += points;

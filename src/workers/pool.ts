@@ -11,6 +11,7 @@ import type { Query, QueryResult } from "../query/query.js";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
 import type { ArchiveOptions } from "../archive/archive.js";
 import type { FromWorker, ToWorker, WorkerInit, WindowReport } from "./protocol.js";
+import type { WindowResult } from "../analytics/windows/stream-windows.js";
 import type { WindowSpec } from "../analytics/windows/window-spec.js";
 import { compileWindowModule } from "../analytics/windows/module.js";
 import type { DecodedColumns } from "../ingest/intake.js";
@@ -136,17 +137,18 @@ export class WorkerPool {
   }
 
   /**
-   * Appends a batch to a partition's archive; resolves once it is durable. `derived`: window results
-   * written back, which the workers' analytics and windows do not take again.
-   */
-  /**
    * Appends a batch to `partition`'s archive; resolves with the points stored once durable. With `own`,
    * nothing else holds the batch's arrays (a batch merged for this append): their memory is handed to
    * the worker (transferred) instead of copied, and the arrays here are left empty.
    */
-  async append(partition: number, batch: FlaggedColumns, derived = false, own = false): Promise<number> {
+  async append(partition: number, batch: FlaggedColumns, own = false): Promise<number> {
     const transfer = own ? ownBuffers(batch) : [];
-    return (await this.#owner[partition].call({ type: "append", partition, batch, derived }, transfer)).points ?? 0;
+    return (await this.#owner[partition].call({ type: "append", partition, batch }, transfer)).points ?? 0;
+  }
+
+  /** Hands completed zone windows to every worker; each stores those of the partitions it owns as derived series. */
+  async storeZoneWindows(results: WindowResult[]): Promise<void> {
+    await Promise.all(this.#handles.map((h) => h.call({ type: "zone-windows", results })));
   }
 
   /**

@@ -42,8 +42,9 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  /** `derived`: window results written back, which analytics and windows do not take again. */
-  | { type: "append"; id: number; partition: number; batch: FlaggedColumns; derived?: boolean }
+  | { type: "append"; id: number; partition: number; batch: FlaggedColumns }
+  /** Zone windows completed on the main thread, to store where their partition is owned. */
+  | { type: "zone-windows"; id: number; results: WindowResult[] }
   | { type: "query"; id: number; query: Query; dryRun: boolean }
   | { type: "define"; id: number; partition: number; device: string; tags: Record<string, string> }
   | { type: "checkpoint"; id: number }

@@ -19,7 +19,9 @@ export interface PartitionPart {
   part: QueryPart;
 }
 
-type QueryRequest = { id: string; replyTo: string } & ({ kind: "query"; query: Query; dryRun: boolean } | { kind: "health"; now: number });
+/** What the ingest process asks the workers. */
+type Ask = { kind: "query"; query: Query; dryRun: boolean } | { kind: "health"; now: number };
+type QueryRequest = { id: string; replyTo: string } & Ask;
 
 interface QueryReply {
   id: string;
@@ -138,7 +140,7 @@ export class RemoteQuery {
   }
 
   /** Publishes a request and waits until every partition with a lease holder is covered, or the timeout. */
-  async #ask(request: { kind: "query"; query: Query; dryRun: boolean } | { kind: "health"; now: number }, take: Waiting["take"]): Promise<{ expected: Set<number>; covered: Set<number> }> {
+  async #ask(request: Ask, take: Waiting["take"]): Promise<{ expected: Set<number>; covered: Set<number> }> {
     const holders = await leaseHolders(this.#pub, this.#region, this.#partitions);
     const expected = new Set(holders.flatMap((h, p) => (h === null ? [] : [p])));
     const covered = new Set<number>();

@@ -43,9 +43,13 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
         case "append": {
           const { points } = await archive(m.partition).append(m.batch);
           reply({ type: "done", id: m.id, points });
-          if (!m.derived) analytics.observe(m.batch, m.partition);
+          analytics.observe(m.batch, m.partition);
           break;
         }
+        case "zone-windows":
+          analytics.storeZoneWindows(m.results);
+          reply({ type: "done", id: m.id });
+          break;
         case "query": {
           const parts = await Promise.all([...archives.values()].map((a) => a.queryPart(m.query, m.dryRun)));
           reply({ type: "done", id: m.id, parts });
