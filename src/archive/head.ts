@@ -106,11 +106,11 @@ export class SeriesHead {
     const ts: number[] = [];
     const vs: number[] = [];
     for (const buf of [this.open, this.late]) {
-      for (let i = 0; i < buf.length; i++) {
-        const t = buf.timeAt(i);
-        if (t >= from && t < to) {
-          ts.push(t);
-          vs.push(buf.valueAt(i));
+      const { timestamps, values } = buf.copy();
+      for (let i = 0; i < timestamps.length; i++) {
+        if (timestamps[i] >= from && timestamps[i] < to) {
+          ts.push(timestamps[i]);
+          vs.push(values[i]);
         }
       }
     }
@@ -124,6 +124,6 @@ export class SeriesHead {
 
 function newestOf(buffer: PointBuffer): number {
   let newest = -Infinity;
-  for (let i = 0; i < buffer.length; i++) newest = Math.max(newest, buffer.timeAt(i));
+  for (const t of buffer.copy().timestamps) newest = Math.max(newest, t);
   return newest;
 }

@@ -1,101 +1,140 @@
 // Growable columns of one series' points, and the pure steps that turn them into block-sized runs:
 // split at block windows and sizes (sorting with last write wins is shared with queries).
 import type { Points } from "../query/merge.js";
-import { pointArena, type Chunk } from "./point-arena.js";
+import { pointArena } from "./point-arena.js";
 
-/** What an empty buffer holds until its first point (never written: room is made first). */
-const NONE = new Float64Array(0);
+const EMPTY: Float64Array = new Float64Array(0);
+
+/** Most points per chunk (1 KiB): past it a buffer grows a chunk of this size at a time. */
+const MAX_CHUNK_POINTS = 64;
+/** Points in a buffer's first chunk; the next ones double the buffer until MAX_CHUNK_POINTS. */
+const MIN_CHUNK_POINTS = 8;
+/** The first chunk of MAX_CHUNK_POINTS (8, 8, 16, 32, then 64): the one a buffer's phase shortens. */
+const PHASE_CHUNK = Math.log2(MAX_CHUNK_POINTS / MIN_CHUNK_POINTS) + 1;
+
+/** Points the i-th chunk of a buffer can take (its room may be less: the phase). */
+function chunkPoints(i: number): number {
+  return i === 0 ? MIN_CHUNK_POINTS : MIN_CHUNK_POINTS << Math.min(i - 1, PHASE_CHUNK - 1);
+}
+
+/** Phases handed to new buffers in turn: 23 and MAX_CHUNK_POINTS are coprime, so all occur evenly. */
+let nextPhase = 0;
 
 /**
- * Append-only timestamp/value columns in a chunk of the thread's point arena. An empty buffer holds
- * no chunk, so a series costs no column memory while its points are sealed, and its late buffer none
- * until a point is late.
+ * Append-only timestamp/value columns in chunks of the thread's point arena. Growing adds a chunk and
+ * never copies. A fleet's series grow at one pace: had they all needed a chunk (and with it fresh
+ * pages, ~10 µs each to fault in) at the same reading, tens of thousands would at once, a stall of up
+ * to a second. So each buffer has a phase: its first full-size chunk holds that many points fewer,
+ * and from there on buffers take their chunks at different readings. An empty buffer holds no chunk,
+ * so a series costs no column memory while its points are sealed, and its late buffer none until a
+ * point is late. Chunks are kept as arena positions, plain numbers: objects per chunk made work for
+ * the collector at a million chunks.
  */
-export class PointBuffer implements Chunk {
-  data = NONE;
-  offset = 0;
-  capacity = 0;
+export class PointBuffer {
+  /** Arena positions of the chunks, in order; all but the last are full. */
+  #chunks: number[] = [];
+  readonly #phase = (nextPhase = (nextPhase + 23) % MAX_CHUNK_POINTS);
+  /** The last chunk: its slab, where it starts there, its size, the points it holds and may hold. */
+  #data: Float64Array = EMPTY;
+  #offset = 0;
+  #size = 0;
+  #count = 0;
+  #room = 0;
   length = 0;
   minTime = Infinity;
 
-  #reserve(extra: number): void {
-    const need = this.length + extra;
-    if (need <= this.capacity) return;
-    const { data, offset, capacity } = this;
-    pointArena.take(Math.max(need, capacity * 2), this);
-    if (this.length > 0) {
-      this.data.set(data.subarray(offset, offset + this.length), this.offset);
-      this.data.set(data.subarray(offset + capacity, offset + capacity + this.length), this.offset + this.capacity);
-    }
-    pointArena.give({ data, offset, capacity });
+  /** Points the i-th chunk holds when full. */
+  #roomOf(i: number): number {
+    return chunkPoints(i) - (i === PHASE_CHUNK ? this.#phase : 0);
+  }
+
+  /** Adds a chunk when the last one is full. */
+  #makeRoom(): void {
+    if (this.#count < this.#room) return;
+    const i = this.#chunks.length;
+    const at = pointArena.take(chunkPoints(i));
+    this.#chunks.push(at);
+    this.#data = pointArena.slabOf(at);
+    this.#offset = pointArena.offset(at);
+    this.#size = chunkPoints(i);
+    this.#count = 0;
+    this.#room = this.#roomOf(i);
   }
 
   push(t: number, v: number): void {
-    this.#reserve(1);
-    this.data[this.offset + this.length] = t;
-    this.data[this.offset + this.capacity + this.length++] = v;
+    this.#makeRoom();
+    this.#data[this.#offset + this.#count] = t;
+    this.#data[this.#offset + this.#size + this.#count++] = v;
+    this.length++;
     if (t < this.minTime) this.minTime = t;
   }
 
   /** Appends points from … to − 1 of the columns, whose smallest timestamp is `minTime`. */
   pushRange(timestamps: Float64Array, values: Float64Array, from: number, to: number, minTime: number): void {
-    const count = to - from;
-    this.#reserve(count);
-    const at = this.offset + this.length;
-    const vat = at + this.capacity;
-    if (count <= 16) {
-      // A few points (the usual run of a gateway batch): a loop beats creating views to copy.
-      for (let i = 0; i < count; i++) {
-        this.data[at + i] = timestamps[from + i];
-        this.data[vat + i] = values[from + i];
+    while (from < to) {
+      this.#makeRoom();
+      const count = Math.min(this.#room - this.#count, to - from);
+      const data = this.#data;
+      const at = this.#offset + this.#count;
+      const vat = at + this.#size;
+      if (count <= 16) {
+        // A few points (the usual run of a gateway batch): a loop beats creating views to copy.
+        for (let i = 0; i < count; i++) {
+          data[at + i] = timestamps[from + i];
+          data[vat + i] = values[from + i];
+        }
+      } else {
+        data.set(timestamps.subarray(from, from + count), at);
+        data.set(values.subarray(from, from + count), vat);
       }
-    } else {
-      this.data.set(timestamps.subarray(from, to), at);
-      this.data.set(values.subarray(from, to), vat);
+      this.#count += count;
+      this.length += count;
+      from += count;
     }
-    this.length += count;
     if (minTime < this.minTime) this.minTime = minTime;
   }
 
-  timeAt(i: number): number {
-    return this.data[this.offset + i];
+  /** A copy of every point, in arrival order. */
+  copy(): Points {
+    const timestamps = new Float64Array(this.length);
+    const values = new Float64Array(this.length);
+    let into = 0;
+    const last = this.#chunks.length - 1;
+    this.#chunks.forEach((at, i) => {
+      const data = pointArena.slabOf(at);
+      const offset = pointArena.offset(at);
+      const n = i === last ? this.#count : this.#roomOf(i);
+      timestamps.set(data.subarray(offset, offset + n), into);
+      values.set(data.subarray(offset + chunkPoints(i), offset + chunkPoints(i) + n), into);
+      into += n;
+    });
+    return { timestamps, values };
   }
 
-  valueAt(i: number): number {
-    return this.data[this.offset + this.capacity + i];
-  }
-
-  /** Removes every point and returns a copy of them (the chunk goes back to the arena). */
+  /** Removes every point and returns a copy of them (the chunks go back to the arena). */
   takeAll(): Points {
-    const out = {
-      timestamps: this.data.slice(this.offset, this.offset + this.length),
-      values: this.data.slice(this.offset + this.capacity, this.offset + this.capacity + this.length),
-    };
+    const out = this.copy();
     this.clear();
     return out;
   }
 
   /** Removes every point. */
   clear(): void {
-    pointArena.give(this);
-    this.data = NONE;
-    this.offset = 0;
-    this.capacity = 0;
+    this.#chunks.forEach((at, i) => pointArena.give(at, chunkPoints(i)));
+    this.#chunks = [];
+    this.#data = EMPTY;
+    this.#count = 0;
+    this.#room = 0;
     this.length = 0;
     this.minTime = Infinity;
   }
 
   /** Keeps only the given sorted points. */
   replace(points: Points): void {
-    this.length = 0;
-    this.minTime = Infinity;
+    this.clear();
     if (points.timestamps.length > 0) this.pushRange(points.timestamps, points.values, 0, points.timestamps.length, points.timestamps[0]);
   }
 
-  /** Bytes held, for memory accounting. */
-  get bytes(): number {
-    return this.capacity * 16;
-  }
 }
 
 /** Splits sorted points into runs that stay inside one block window and hold at most `maxPoints`. */

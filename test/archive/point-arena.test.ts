@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { PointArena } from "../../src/archive/point-arena.js";
+import { describe, expect, it, vi } from "vitest";
+import { PointArena, pointArena } from "../../src/archive/point-arena.js";
 import { PointBuffer } from "../../src/archive/points.js";
 
 describe("head point buffers in the arena", () => {
@@ -18,8 +18,9 @@ describe("head point buffers in the arena", () => {
     let wrong = 0;
     buffers.forEach((b, s) => {
       expect(b.length).toBe(70);
+      const { timestamps, values } = b.copy();
       for (let round = 0; round < 70; round++) {
-        if (b.timeAt(round) !== round * 1000 + s || b.valueAt(round) !== s * 0.5 + round) wrong++;
+        if (timestamps[round] !== round * 1000 + s || values[round] !== s * 0.5 + round) wrong++;
       }
     });
     expect(wrong).toBe(0);
@@ -32,26 +33,54 @@ describe("head point buffers in the arena", () => {
     for (const b of buffers) b.clear();
   });
 
+  it("spread the chunks they take over the readings when a fleet's series grow in lockstep", () => {
+    const buffers = Array.from({ length: 6400 }, () => new PointBuffer());
+    const take = vi.spyOn(pointArena, "take");
+    const t = new Float64Array(1);
+    const v = new Float64Array(1);
+    const takenPerReading: number[] = [];
+    for (let reading = 0; reading < 400; reading++) {
+      take.mockClear();
+      t[0] = reading;
+      for (const b of buffers) b.pushRange(t, v, 0, 1, reading);
+      takenPerReading.push(take.mock.calls.length);
+    }
+    take.mockRestore();
+    for (const b of buffers) b.clear();
+    // Past the first 64 readings, each buffer takes a 64-point chunk every 64 readings: 100 a reading
+    // when spread, 6 400 every 64th reading when not.
+    const past = takenPerReading.slice(128);
+    expect(Math.max(...past)).toBeLessThanOrEqual(200);
+    expect(past.reduce((a, b) => a + b, 0)).toBe(6400 * (past.length / 64));
+  });
+
   it("makes larger chunks from freed buddies instead of new slabs", () => {
     const arena = new PointArena();
-    const chunks = Array.from({ length: 1 << 15 }, () => ({ data: new Float64Array(0), offset: 0, capacity: 0 }));
-    for (const c of chunks) arena.take(8, c);
+    const chunks = Array.from({ length: 1 << 15 }, () => arena.take(8));
     const slabBytes = arena.slabBytes;
     expect(slabBytes).toBe(8 << 20);
-    for (const c of chunks) arena.give(c);
-    const big = { data: new Float64Array(0), offset: 0, capacity: 0 };
-    arena.take(1 << 19, big);
-    expect(big.capacity).toBe(1 << 19);
+    for (const at of chunks) arena.give(at, 8);
+    const big = arena.take(1 << 19);
+    expect(arena.offset(big)).toBe(0);
     expect(arena.slabBytes).toBe(slabBytes);
   });
 
-  it("gives buffers past a slab a Float64Array of their own", () => {
-    const arena = new PointArena();
-    const huge = { data: new Float64Array(0), offset: 0, capacity: 0 };
-    arena.take(600_000, huge);
-    expect(huge.data.length).toBe(1_200_000);
-    expect(arena.slabBytes).toBe(0);
-    arena.give(huge);
-    expect(arena.slabBytes).toBe(0);
+  it("keep a long series' points in order across chunks, whatever the runs they arrive in", () => {
+    const buffer = new PointBuffer();
+    const n = 5000;
+    const ts = Float64Array.from({ length: n }, (_, i) => i * 1000);
+    const vs = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    let from = 0;
+    for (let run = 1; from < n; run = (run * 7) % 97 + 1) {
+      const to = Math.min(n, from + run);
+      if (run % 3 === 0) for (let i = from; i < to; i++) buffer.push(ts[i], vs[i]);
+      else buffer.pushRange(ts, vs, from, to, ts[from]);
+      from = to;
+    }
+    expect(buffer.length).toBe(n);
+    const taken = buffer.takeAll();
+    expect(Array.from(taken.timestamps)).toEqual(Array.from(ts));
+    expect(Array.from(taken.values)).toEqual(Array.from(vs));
+    expect(buffer.length).toBe(0);
   });
 });
