@@ -12,10 +12,13 @@ export const ARCHIVER_GROUP = "archivers";
 /** Entries one worker loop holds (waiting or being stored) before it stops reading. */
 const MAX_HELD = 256;
 /**
- * Appends per partition in flight: two let the worker encode one batch while the previous one's
- * fsync runs; more would only split batches that could have been merged.
+ * Appends per partition in flight. One: what arrives while it runs (its fsync included) goes over
+ * merged into the next. Two let the worker encode a batch during the previous one's fsync, but split
+ * batches that would have merged, and each append costs a WAL record, an fsync and two messages: in
+ * three alternating pairs of ingest-bench runs, one gave 8 % more readings/s at full load and a lower
+ * ack p99 at 800 k readings/s in every pair.
  */
-const APPENDS_PER_PARTITION = 2;
+const APPENDS_PER_PARTITION = 1;
 
 export interface DispatcherStats {
   batches: number;
