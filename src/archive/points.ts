@@ -3,6 +3,7 @@
 import type { Points } from "../query/merge.js";
 import { pointArena } from "./point-arena.js";
 
+/** What an empty buffer's last chunk is (never written: room is made first). */
 const EMPTY: Float64Array = new Float64Array(0);
 
 /** Most points per chunk (1 KiB): past it a buffer grows a chunk of this size at a time. */
@@ -134,7 +135,6 @@ export class PointBuffer {
     this.clear();
     if (points.timestamps.length > 0) this.pushRange(points.timestamps, points.values, 0, points.timestamps.length, points.timestamps[0]);
   }
-
 }
 
 /** Splits sorted points into runs that stay inside one block window and hold at most `maxPoints`. */
