@@ -14,8 +14,11 @@ const MIN_DOUBLES = 16;
 const PAGE_DOUBLES = 512;
 /** Longest one pre-faulting step runs before it yields. */
 const TOUCH_STEP_MS = 1;
-/** Spare slabs kept faulted in: at least this many, and at least an eighth of those in use. */
-const MIN_SPARES = 2;
+/**
+ * Spare slabs kept faulted in: an eighth of those in use (none below eight, so a small fleet's
+ * threads hold no memory ahead of need; a burst then faults its pages as it writes them).
+ */
+const SPARES_SHIFT = 3;
 
 /** Size classes: MIN_DOUBLES × 2^k doubles, up to a whole slab (buffers take chunks far smaller). */
 const CLASSES = Math.log2(SLAB_DOUBLES / MIN_DOUBLES) + 1;
@@ -99,7 +102,7 @@ export class PointArena {
   }
 
   #sparesReady(): boolean {
-    return this.#spares.length >= Math.max(MIN_SPARES, this.#slabs.length >> 3) && this.#touched >= SLAB_DOUBLES;
+    return this.#spares.length >= this.#slabs.length >> SPARES_SHIFT && this.#touched >= SLAB_DOUBLES;
   }
 
   /** Faults in pages of the last spare (a new one when it is whole) for up to TOUCH_STEP_MS. */
