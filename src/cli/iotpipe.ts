@@ -18,6 +18,7 @@ import { startStatusLine } from "./status-line.js";
 import { runNab } from "../eval/nab/run.js";
 import { runFaultEvaluation, EVALUATION_FLEET } from "../eval/faults/run.js";
 import { NabDataError } from "../eval/nab/corpus.js";
+import { PartitionCountError } from "../workers/partition-count.js";
 import { parseWindowSpecs } from "../analytics/windows/window-spec.js";
 import type { WindowResult } from "../analytics/windows/stream-windows.js";
 
@@ -223,7 +224,7 @@ async function runWorker(config: Config, name: string, write: (line: string) => 
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) console.error(`configuration: ${err.message}`);
+  if (err instanceof ConfigError || err instanceof PartitionCountError) console.error(`configuration: ${err.message}`);
   else if (err instanceof NabDataError) console.error(`nab: ${err.message}`);
   else console.error(err);
   process.exit(1);

@@ -18,6 +18,7 @@ import type { DecodedColumns } from "../ingest/intake.js";
 import type { FrameKind } from "../ingest/decode-frame.js";
 import type { FrameLimits } from "../ingest/frames/frame.js";
 import type { Precision } from "../ingest/frames/line-values.js";
+import { settlePartitionCount } from "./partition-count.js";
 
 /** An error a worker reported, with the archive's code when it had one. */
 export class WorkerError extends Error {
@@ -103,6 +104,7 @@ export class WorkerPool {
 
   /** Starts the workers; resolves once every one has opened (and replayed) its archives. */
   static async start(options: PoolOptions): Promise<WorkerPool> {
+    await settlePartitionCount(options.dataDir, options.partitions);
     const codecModule = await compileCodecModule();
     const analyticsModule = options.analytics === false ? undefined : await compileAnalyticsModule();
     const windows = options.windows ?? [];

@@ -12,6 +12,7 @@ import { LANES, idsByStream, type Bus, type StreamId } from "../pipeline/bus.js"
 import { mergeBatches } from "../pipeline/merge-batches.js";
 import { Leases } from "./leases.js";
 import { partitionDir } from "./worker-thread.js";
+import { settlePartitionCount } from "./partition-count.js";
 import { ARCHIVER_GROUP } from "./dispatcher.js";
 import { partitionOf } from "../pipeline/router.js";
 import type { DeviceRegistry } from "../ingest/devices.js";
@@ -57,6 +58,7 @@ export class StreamWorker {
   }
 
   static async start(o: StreamWorkerOptions): Promise<StreamWorker> {
+    await settlePartitionCount(o.dataDir, o.partitions);
     const w = new StreamWorker(o);
     if (o.analytics && (o.analytics.kernels || o.analytics.windows.length > 0)) {
       const { sinks } = o.analytics;
