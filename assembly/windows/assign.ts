@@ -270,15 +270,14 @@ function addToSession(slot: i32, s: usize, ts: f64, v: f64, wm: f64): u8 {
   }
   addReading(a, ts, v);
   const end = sessionEnd(a);
+  if (end < load<f64>(s + W.NEXT_DUE)) store<f64>(s + W.NEXT_DUE, end);
   if (end > wm) {
     // Open (again, when a late reading carried a fired session past the watermark): fires at its end.
     store<f64>(a + ID, OPEN);
-    if (end < load<f64>(s + W.NEXT_DUE)) store<f64>(s + W.NEXT_DUE, end);
     return 0;
   }
   // Late, within the allowed lateness: the session fires (again) at the batch's end.
   store<f64>(a + ID, fired ? REFIRE_DUE : OPEN);
-  if (end < load<f64>(s + W.NEXT_DUE)) store<f64>(s + W.NEXT_DUE, end);
   markDirty(slot, s);
   return UPDATE;
 }

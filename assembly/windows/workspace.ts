@@ -88,8 +88,7 @@ export function ensure(points: i32, series: i32, devices: i32): i32 {
   const cap = <usize>max(points, pointCap);
   const slots = max(series, seriesCap);
   const devs = max(devices, deviceCap);
-  const base = align16(__heap_base);
-  const seriesAt = base;
+  const seriesAt = align16(__heap_base);
   const devicesAt = align16(seriesAt + cap * 4);
   const ts = align16(devicesAt + cap * 4);
   const values = ts + cap * 8;

@@ -53,11 +53,12 @@ export class PointBuffer {
   #makeRoom(): void {
     if (this.#count < this.#room) return;
     const i = this.#chunks.length;
-    const at = pointArena.take(chunkPoints(i));
+    const size = chunkPoints(i);
+    const at = pointArena.take(size);
     this.#chunks.push(at);
     this.#data = pointArena.slabOf(at);
     this.#offset = pointArena.offset(at);
-    this.#size = chunkPoints(i);
+    this.#size = size;
     this.#count = 0;
     this.#room = this.#roomOf(i);
   }
@@ -105,8 +106,9 @@ export class PointBuffer {
       const data = pointArena.slabOf(at);
       const offset = pointArena.offset(at);
       const n = i === last ? this.#count : this.#roomOf(i);
+      const valuesAt = offset + chunkPoints(i);
       timestamps.set(data.subarray(offset, offset + n), into);
-      values.set(data.subarray(offset + chunkPoints(i), offset + chunkPoints(i) + n), into);
+      values.set(data.subarray(valuesAt, valuesAt + n), into);
       into += n;
     });
     return { timestamps, values };

@@ -85,7 +85,7 @@ export class WorkerAnalytics {
     this.#windows?.defineDevice(device, tags);
   }
 
-  /** Stores zone windows the ingest process completed (scale-out), where this worker holds their partition. */
+  /** Stores zone windows completed where every worker's part meets (the main thread, or the ingest process in scale-out mode), for the partitions this worker holds. */
   storeZoneWindows(results: readonly WindowResult[]): void {
     this.#store(results, []);
   }

@@ -43,11 +43,6 @@ export class ZoneWindows {
     return z;
   }
 
-  /** Whether any window definition groups by zone. */
-  get active(): boolean {
-    return this.#specs.size > 0;
-  }
-
   /** Forgets workers that stopped sweeping (scale-out), with their watermarks. */
   #forgetStale(now: number): void {
     const w = this.#workers;
