@@ -29,6 +29,7 @@ const DRIFT_RATE: f64 = 1.0 / 300; // the slow mean of the residual against the 
 const SPIKE_BAND: f64 = 10; // spreads a reading must leave the level by to be a spike candidate
 const RETURN_BAND: f64 = 4; // … and the next one must be back within
 const STUCK_CHANCE: f64 = 1e-7; // a run of repeats less likely than this under the learned repeat rate is stuck
+const LOG_STUCK_CHANCE: f64 = Math.log(STUCK_CHANCE);
 const MIN_STUCK_RUN: u32 = 8;
 const GAP_FACTOR: f64 = 6; // arrival interval beyond this many learned intervals is a gap
 const MIN_GAP_US: f64 = 3e6;
@@ -148,7 +149,7 @@ export function describeSeries(s: usize, lo: f64, hi: f64, driftTolerance: f64, 
     const run = x == last ? load<u32>(s + RUN) + 1 : 0;
     store<u32>(s + RUN, run);
     const repeats = ema32(s, REPEATS, seen < 64 ? 1.0 / <f64>seen : REPEAT_RATE, x == last ? 1 : 0);
-    if (judgeValue && learned && run >= MIN_STUCK_RUN && <f64>run >= Math.log(STUCK_CHANCE) / Math.log(min(max(repeats, 1e-3), 0.999))) active |= STUCK;
+    if (judgeValue && learned && run >= MIN_STUCK_RUN && <f64>run >= LOG_STUCK_CHANCE / Math.log(min(max(repeats, 1e-3), 0.999))) active |= STUCK;
     else if (run == 0) active &= ~STUCK;
     const away = abs(x - mean) > SPIKE_BAND * spread;
     if (active & PENDING_SPIKE) {

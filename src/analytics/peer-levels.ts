@@ -62,13 +62,16 @@ export class PeerLevels {
       this.#touched = new Uint32Array(this.#members.length);
       this.#computed = new Float64Array(this.#members.length).fill(-Infinity);
     }
+    if (this.#members.length === 0) return out.fill(NaN);
     const epoch = ++this.#epoch;
     for (let i = 0; i < values.length; i++) {
       const s = slots[i];
-      if (!Number.isFinite(values[i])) continue;
+      // A series outside every group has no peer level, now or later (its group is set when its slot is made).
+      const g = s < group.length ? group[s] : -1;
+      if (g < 0 || !Number.isFinite(values[i])) continue;
       latest[s] = values[i];
       if (seen[s] < BASELINE_READINGS) baseline[s] += (values[i] - baseline[s]) / ++seen[s];
-      if (group[s] >= 0) this.#touched[group[s]] = epoch;
+      this.#touched[g] = epoch;
     }
     // Only the groups this batch moved need their median again.
     for (let g = 0; g < this.#members.length; g++) {
@@ -83,7 +86,7 @@ export class PeerLevels {
     }
     for (let i = 0; i < values.length; i++) {
       const s = slots[i];
-      const g = group[s];
+      const g = s < group.length ? group[s] : -1;
       out[i] = g >= 0 && seen[s] >= BASELINE_READINGS ? baseline[s] + this.#movement[g] : NaN;
     }
     return out;

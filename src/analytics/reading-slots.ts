@@ -1,27 +1,48 @@
-// Each reading's state slot, found once per (device, channel) pair a batch actually holds. A batch's
-// dictionaries list devices and channels separately: a gateway of mixed device types names dozens of
-// channels, and slots for every device × channel would be series that do not exist.
+// Each reading's state slot, from a table of (device, channel) pairs. A batch names its devices and
+// channels in dictionaries (new strings in every batch): the table looks each dictionary entry up once
+// per batch, one map lookup per device and per channel name it holds, and finds a pair's slot by a
+// channel number in the device's row. A gateway batch has about one reading per series, so a lookup per
+// pair was a string hash per reading. New pairs are asked of the owner once; a gateway of mixed device
+// types names dozens of channels, and slots for every device × channel would be series that do not exist.
 import type { ReadingColumns } from "../archive/batch.js";
 
-const UNSEEN = -2;
+/** Slots of (device, channel) pairs, made by `slotOf` when a pair is first seen (it may answer −1: no slot). */
+export class ReadingSlots {
+  /** Per device: slot by channel number (a hole: not seen yet). */
+  readonly #rows = new Map<string, number[]>();
+  readonly #channels = new Map<string, number>();
+  readonly #slotOf: (device: string, channel: string) => number;
 
-/** Per reading, `slotOf(device, channel)`, asked once per pair present (it may answer −1: no slot). */
-export function readingSlots(batch: ReadingColumns, slotOf: (device: string, channel: string) => number): Int32Array {
-  const n = batch.values.length;
-  const width = batch.channels.length;
-  const pairs = batch.devices.length * width;
-  const dense = pairs <= 1 << 20 ? new Int32Array(pairs).fill(UNSEEN) : undefined;
-  const sparse = dense ? undefined : new Map<number, number>();
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const key = batch.device[i] * width + batch.channel[i];
-    let slot = dense ? dense[key] : (sparse!.get(key) ?? UNSEEN);
-    if (slot === UNSEEN) {
-      slot = slotOf(batch.devices[batch.device[i]], batch.channels[batch.channel[i]]);
-      if (dense) dense[key] = slot;
-      else sparse!.set(key, slot);
-    }
-    out[i] = slot;
+  constructor(slotOf: (device: string, channel: string) => number) {
+    this.#slotOf = slotOf;
   }
-  return out;
+
+  /** Per reading of `batch`, its pair's slot. */
+  of(batch: ReadingColumns): Int32Array {
+    const n = batch.values.length;
+    const channelNumbers = batch.channels.map((c) => this.#channelNumber(c));
+    const rows: (number[] | undefined)[] = new Array(batch.devices.length);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const d = batch.device[i];
+      const row = rows[d] ?? (rows[d] = this.#row(batch.devices[d]));
+      const c = channelNumbers[batch.channel[i]];
+      let slot = row[c];
+      if (slot === undefined) row[c] = slot = this.#slotOf(batch.devices[d], batch.channels[batch.channel[i]]);
+      out[i] = slot;
+    }
+    return out;
+  }
+
+  #row(device: string): number[] {
+    let row = this.#rows.get(device);
+    if (row === undefined) this.#rows.set(device, (row = []));
+    return row;
+  }
+
+  #channelNumber(channel: string): number {
+    let c = this.#channels.get(channel);
+    if (c === undefined) this.#channels.set(channel, (c = this.#channels.size));
+    return c;
+  }
 }

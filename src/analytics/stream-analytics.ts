@@ -1,10 +1,11 @@
 // A worker's live analytics: every batch it archives is scored (anomaly) and judged (health) per series,
 // against zone peers, and folded into a per-device health view that `GET /v1/health` serves. Series
 // get kernel slots as they are first seen; a device's zone comes from the registry tags.
-import { readingSlots } from "./reading-slots.js";
+import { ReadingSlots } from "./reading-slots.js";
 import type { ReadingColumns } from "../archive/batch.js";
 import { AnalyticsKernels, HEALTH, findingNames, type HealthFinding } from "./kernels.js";
 import { PeerLevels } from "./peer-levels.js";
+import { SeriesStates } from "./series-states.js";
 
 /** How bad each finding is, and what it means to the operator. */
 const FINDINGS: Record<HealthFinding, { severity: "critical" | "warning" | "info"; penalty: number; explanation: string }> = {
@@ -65,25 +66,12 @@ export interface SignalFilter {
 /** No rule needs anything. */
 export const NO_SIGNALS: SignalFilter = { anomalyAbove: Infinity, findings: 0 };
 
-interface SeriesState {
-  device: string;
-  channel: string;
-  findings: number;
-  /** Events seen lately and when (made at the first: most series never have one). */
-  events: Map<HealthFinding, number> | undefined;
-  anomaly: number;
-  lastSeen: number;
-  /** Last signalled: whether its anomaly was at or above the filter's, and its filtered findings. */
-  signalledHigh: boolean;
-  signalledFindings: number;
-}
-
 /** The live analytics of one worker. */
 export class StreamAnalytics {
   readonly #kernels: AnalyticsKernels;
   readonly #peers = new PeerLevels();
-  readonly #slots = new Map<string, Map<string, number>>();
-  readonly #series: SeriesState[] = [];
+  readonly #slots = new ReadingSlots((device, channel) => this.#newSlot(device, channel));
+  readonly #series = new SeriesStates();
   readonly #zones = new Map<string, string>();
   readonly #groups = new Map<string, number>();
   #filter: SignalFilter = NO_SIGNALS;
@@ -101,21 +89,14 @@ export class StreamAnalytics {
     if (tags.zone !== undefined) this.#zones.set(device, tags.zone);
   }
 
-  #slot(device: string, channel: string): number {
-    let channels = this.#slots.get(device);
-    if (channels === undefined) this.#slots.set(device, (channels = new Map()));
-    let slot = channels.get(channel);
-    if (slot === undefined) {
-      slot = this.#series.length;
-      channels.set(channel, slot);
-      this.#series.push({ device, channel, findings: 0, events: undefined, anomaly: 0, lastSeen: 0, signalledHigh: false, signalledFindings: 0 });
-      const zone = this.#zones.get(device);
-      if (zone !== undefined) {
-        const groupKey = `${zone}\u0000${channel}`;
-        let group = this.#groups.get(groupKey);
-        if (group === undefined) this.#groups.set(groupKey, (group = this.#groups.size));
-        this.#peers.add(slot, group);
-      }
+  #newSlot(device: string, channel: string): number {
+    const slot = this.#series.add(device, channel);
+    const zone = this.#zones.get(device);
+    if (zone !== undefined) {
+      const groupKey = `${zone}\u0000${channel}`;
+      let group = this.#groups.get(groupKey);
+      if (group === undefined) this.#groups.set(groupKey, (group = this.#groups.size));
+      this.#peers.add(slot, group);
     }
     return slot;
   }
@@ -129,12 +110,12 @@ export class StreamAnalytics {
   observe(batch: ReadingColumns, arrival: number): SeriesSignal[] {
     const n = batch.values.length;
     if (n === 0) return [];
-    const slots = readingSlots(batch, (d, c) => this.#slot(d, c));
+    const slots = this.#slots.of(batch);
     const scores = new Float64Array(n);
     const findings = new Uint32Array(n);
     const reference = this.#peers.levels(slots, batch.values, arrival);
     this.#kernels.analyze(slots, batch.timestamps, new Float64Array(n).fill(arrival), batch.values, reference, scores, findings);
-    for (let i = 0; i < n; i++) this.#record(slots[i], findings[i], scores[i], arrival);
+    this.#series.record(slots, findings, scores, arrival, EVENTS);
     return this.#signals(slots, scores, findings, batch.timestamps);
   }
 
@@ -145,32 +126,24 @@ export class StreamAnalytics {
     const seen = new Map<number, SeriesSignal>();
     for (let i = 0; i < slots.length; i++) {
       let sig = seen.get(slots[i]);
-      const s = this.#series[slots[i]];
-      if (!sig) seen.set(slots[i], (sig = { device: s.device, channel: s.channel, anomaly: 0, findings: 0, at: timestamps[i] }));
+      if (!sig) seen.set(slots[i], (sig = { device: this.#series.devices[slots[i]], channel: this.#series.channels[slots[i]], anomaly: 0, findings: 0, at: timestamps[i] }));
       sig.anomaly = Math.max(sig.anomaly, scores[i]);
       sig.findings |= findings[i];
       sig.at = timestamps[i];
     }
     const out: SeriesSignal[] = [];
-    for (const [slot, sig] of seen) if (this.#changed(this.#series[slot], sig)) out.push(sig);
+    for (const [slot, sig] of seen) if (this.#changed(slot, sig)) out.push(sig);
     return out;
   }
 
-  #changed(s: SeriesState, sig: SeriesSignal): boolean {
+  #changed(slot: number, sig: SeriesSignal): boolean {
     const high = sig.anomaly >= this.#filter.anomalyAbove;
     const f = sig.findings & this.#filter.findings;
-    const changed = high || s.signalledHigh || f !== s.signalledFindings;
-    s.signalledHigh = high;
-    s.signalledFindings = f;
+    const s = this.#series;
+    const changed = high || s.signalledHigh[slot] === 1 || f !== s.signalledFindings[slot];
+    s.signalledHigh[slot] = high ? 1 : 0;
+    s.signalledFindings[slot] = f;
     return changed;
-  }
-
-  #record(slot: number, findings: number, anomaly: number, at: number): void {
-    const s = this.#series[slot];
-    s.findings = findings & ~EVENTS;
-    if (findings & EVENTS) for (const f of findingNames(findings & EVENTS)) (s.events ??= new Map()).set(f, at);
-    s.anomaly = Math.max(anomaly, s.lastSeen === at ? s.anomaly : 0);
-    s.lastSeen = at;
   }
 
   /** Looks for series gone silent by `now` (µs); run it every second or so. Returns the signals the filter asks for. */
@@ -179,10 +152,9 @@ export class StreamAnalytics {
     const out: SeriesSignal[] = [];
     for (let slot = 0; slot < silent.length; slot++) {
       if (!(silent[slot] & HEALTH.GAP)) continue;
-      const s = this.#series[slot];
-      (s.events ??= new Map()).set("GAP", now);
-      const sig = { device: s.device, channel: s.channel, anomaly: 0, findings: HEALTH.GAP, at: now };
-      if (this.#filter.findings & HEALTH.GAP && this.#changed(s, sig)) out.push(sig);
+      this.#series.event(slot, "GAP", now);
+      const sig = { device: this.#series.devices[slot], channel: this.#series.channels[slot], anomaly: 0, findings: HEALTH.GAP, at: now };
+      if (this.#filter.findings & HEALTH.GAP && this.#changed(slot, sig)) out.push(sig);
     }
     return out;
   }
@@ -190,22 +162,25 @@ export class StreamAnalytics {
   /** Every device this worker has heard from, least healthy first. */
   health(now: number): DeviceHealth[] {
     const devices = new Map<string, DeviceHealth>();
-    for (const s of this.#series) {
-      let d = devices.get(s.device);
-      if (!d) devices.set(s.device, (d = { device: s.device, zone: this.#zones.get(s.device), score: 100, issues: [], anomaly: 0, lastSeen: 0 }));
-      d.anomaly = Math.max(d.anomaly, s.anomaly);
-      d.lastSeen = Math.max(d.lastSeen, s.lastSeen);
+    const s = this.#series;
+    for (let slot = 0; slot < s.size; slot++) {
+      const device = s.devices[slot];
+      let d = devices.get(device);
+      if (!d) devices.set(device, (d = { device, zone: this.#zones.get(device), score: 100, issues: [], anomaly: 0, lastSeen: 0 }));
+      d.anomaly = Math.max(d.anomaly, s.anomaly[slot]);
+      d.lastSeen = Math.max(d.lastSeen, s.lastSeen[slot]);
       const issue = (finding: HealthFinding, at: number): HealthIssue => {
         const { severity, explanation } = FINDINGS[finding];
-        return { channel: s.channel, finding, severity, explanation, at };
+        return { channel: s.channels[slot], finding, severity, explanation, at };
       };
-      for (const f of findingNames(s.findings)) d.issues.push(issue(f, s.lastSeen));
-      const events = s.events;
+      for (const f of findingNames(s.findings[slot])) d.issues.push(issue(f, s.lastSeen[slot]));
+      const events = s.events.get(slot);
       if (!events) continue;
       for (const [f, at] of events) {
         if (now - at > EVENT_MEMORY_US) events.delete(f);
         else d.issues.push(issue(f, at));
       }
+      if (events.size === 0) s.events.delete(slot);
     }
     for (const d of devices.values()) d.score = Math.max(0, 100 - d.issues.reduce((sum, i) => sum + FINDINGS[i.finding].penalty, 0));
     return [...devices.values()].sort((a, b) => a.score - b.score || a.device.localeCompare(b.device));

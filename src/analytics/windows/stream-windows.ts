@@ -8,7 +8,7 @@ import { compileMatch, type SeriesPredicate } from "../series-match.js";
 import { WindowKernel, WINDOW_FLAG, type FiredWindow } from "./window-kernel.js";
 import { aggregate, type WindowState } from "./window-state.js";
 import type { WindowSpec } from "./window-spec.js";
-import { readingSlots } from "../reading-slots.js";
+import { ReadingSlots } from "../reading-slots.js";
 
 /** A fired window of a series or a group, with the aggregates its definition asks for. */
 export interface WindowResult {
@@ -74,8 +74,6 @@ interface Definition {
   spec: WindowSpec;
   kernel: WindowKernel;
   predicate: SeriesPredicate;
-  /** device → channel → slot (−1: not matched). */
-  seriesSlots: Map<string, Map<string, number>>;
   series: { device: string; channel: string; deviceSlot: number }[];
   deviceSlots: Map<string, number>;
   groups: Map<string, GroupWindow>;
@@ -102,14 +100,18 @@ export class StreamWindows {
   readonly #defs: Definition[];
   readonly #tags = new Map<string, Record<string, string>>();
 
+  /** Per definition, its slot of each (device, channel) pair (−1: not matched). */
+  readonly #slots: ReadingSlots[];
+
   private constructor(defs: Definition[]) {
     this.#defs = defs;
+    this.#slots = defs.map((def) => new ReadingSlots((device, channel) => this.#newSlot(def, device, channel)));
   }
 
   static async create(specs: readonly WindowSpec[], module?: WebAssembly.Module): Promise<StreamWindows> {
     const defs: Definition[] = [];
     for (const spec of specs) {
-      defs.push({ spec, kernel: await WindowKernel.create(spec, module), predicate: compileMatch(spec.match), seriesSlots: new Map(), series: [], deviceSlots: new Map(), groups: new Map(), zoneDevices: new Map() });
+      defs.push({ spec, kernel: await WindowKernel.create(spec, module), predicate: compileMatch(spec.match), series: [], deviceSlots: new Map(), groups: new Map(), zoneDevices: new Map() });
     }
     return new StreamWindows(defs);
   }
@@ -120,36 +122,29 @@ export class StreamWindows {
   }
 
   /** The definition's slot for a series, or −1 when the definition does not match it. */
-  #slot(def: Definition, device: string, channel: string): number {
-    let channels = def.seriesSlots.get(device);
-    if (channels === undefined) def.seriesSlots.set(device, (channels = new Map()));
-    let slot = channels.get(channel);
-    if (slot !== undefined) return slot;
+  #newSlot(def: Definition, device: string, channel: string): number {
     const tags = this.#tags.get(device);
     const zone = tags?.zone;
     const matches = (!def.predicate.channel || def.predicate.channel(channel)) && def.predicate.device(device, tags) && (def.spec.groupBy !== "zone" || zone !== undefined);
-    slot = -1;
-    if (matches) {
-      let deviceSlot = def.deviceSlots.get(device);
-      if (deviceSlot === undefined) def.deviceSlots.set(device, (deviceSlot = def.deviceSlots.size));
-      if (zone !== undefined && def.spec.groupBy === "zone") {
-        let members = def.zoneDevices.get(zone);
-        if (!members) def.zoneDevices.set(zone, (members = new Set()));
-        members.add(deviceSlot);
-      }
-      slot = def.series.length;
-      def.series.push({ device, channel, deviceSlot });
+    if (!matches) return -1;
+    let deviceSlot = def.deviceSlots.get(device);
+    if (deviceSlot === undefined) def.deviceSlots.set(device, (deviceSlot = def.deviceSlots.size));
+    if (zone !== undefined && def.spec.groupBy === "zone") {
+      let members = def.zoneDevices.get(zone);
+      if (!members) def.zoneDevices.set(zone, (members = new Set()));
+      members.add(deviceSlot);
     }
-    channels.set(channel, slot);
-    return slot;
+    def.series.push({ device, channel, deviceSlot });
+    return def.series.length - 1;
   }
 
   /** Takes a batch that arrived at `arrival` (µs) through every definition. */
   observe(batch: ReadingColumns, arrival: number): WindowOutput {
     const out: WindowOutput = { results: [], late: [], zoneParts: [], zoneWatermarks: [] };
     const n = batch.values.length;
-    for (const def of this.#defs) {
-      const bySeries = readingSlots(batch, (d, c) => this.#slot(def, d, c));
+    for (let k = 0; k < this.#defs.length; k++) {
+      const def = this.#defs[k];
+      const bySeries = this.#slots[k].of(batch);
       const rows: number[] = [];
       for (let i = 0; i < n; i++) if (bySeries[i] >= 0) rows.push(i);
       if (rows.length === 0) continue;
