@@ -24,6 +24,7 @@ import {
   type Timestamp,
 } from "apache-arrow";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
+import { utf8Strings } from "./utf8-column.js";
 
 /** Why a batch could not be turned into Arrow, or Arrow bytes into a batch. */
 export type ArrowBatchErrorCode = "BAD_BATCH" | "BAD_IPC" | "BAD_SCHEMA" | "TIMESTAMP_RANGE";
@@ -170,7 +171,7 @@ function dictionaryColumn(data: Data, name: string): [string[], Uint32Array] {
   }
   const dictionary = data.dictionary;
   if (!dictionary || dictionary.type.typeId !== Type.Utf8) throw new ArrowBatchError("BAD_SCHEMA", `column ${name} is ${data.type}, expected a dictionary of Utf8`);
-  const words = dictionary.toArray() as (string | null)[];
+  const words = (dictionary.data.length === 1 ? utf8Strings(dictionary.data[0] as Data<Utf8>) : undefined) ?? (dictionary.toArray() as (string | null)[]);
   for (let i = 0; i < words.length; i++) {
     if (typeof words[i] !== "string") throw new ArrowBatchError("BAD_BATCH", `${name} dictionary entry ${i} is null`);
   }
