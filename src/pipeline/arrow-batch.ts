@@ -19,12 +19,11 @@ import {
   TimeUnit,
   Uint8,
   Utf8,
-  vectorFromArray,
   type Data,
   type Timestamp,
 } from "apache-arrow";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
-import { utf8Strings } from "./utf8-column.js";
+import { utf8Data, utf8Strings } from "./utf8-column.js";
 
 /** Why a batch could not be turned into Arrow, or Arrow bytes into a batch. */
 export type ArrowBatchErrorCode = "BAD_BATCH" | "BAD_IPC" | "BAD_SCHEMA" | "TIMESTAMP_RANGE";
@@ -159,7 +158,7 @@ function dictionaryData(type: Dictionary<Utf8, Int32>, name: string, index: Uint
     // UTF-8 cannot carry a lone surrogate: it would come back as U+FFFD, a different name.
     if (LONE_SURROGATE.test(words[i])) throw new ArrowBatchError("BAD_BATCH", `${name} name ${i} (${JSON.stringify(words[i])}) is not well-formed UTF-16`);
   }
-  const dictionary = vectorFromArray(words as string[], new Utf8());
+  const dictionary = makeVector(utf8Data(words));
   const indices = new Int32Array(index.buffer, index.byteOffset, index.length);
   return makeData({ type, length: index.length, nullCount: 0, data: indices, dictionary });
 }
