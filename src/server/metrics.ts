@@ -1,5 +1,7 @@
 // Counters and gauges the server exposes on /metrics in Prometheus' text format, plus a small
-// latency histogram for acknowledgement times. Names follow Prometheus conventions (iotpipe_*_total).
+// latency histogram for acknowledgement times, then the process's own metrics. Names follow Prometheus
+// conventions (iotpipe_*_total).
+import { renderProcessMetrics } from "./process-metrics.js";
 
 /** A monotonically increasing count, optionally split by one label. */
 export class Counter {
@@ -134,6 +136,7 @@ export class ServerMetrics {
       this.clockJumps.render(""),
       this.clockCorrected.render(""),
       ...Object.entries(gauges).map(([k, v]) => `# TYPE ${k} gauge\n${k} ${v}`),
+      renderProcessMetrics(),
       "",
     ].join("\n");
   }
