@@ -5,7 +5,6 @@
 import { makeData, Utf8, type Data } from "apache-arrow";
 
 const encoder = new TextEncoder();
-
 const latin1 = new TextDecoder("latin1");
 const utf8 = new TextDecoder("utf-8");
 
