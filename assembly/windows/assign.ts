@@ -204,9 +204,18 @@ function markDirty(slot: i32, s: usize): void {
 // @ts-ignore: decorator
 @inline
 function addToPanes(slot: i32, s: usize, ts: f64, v: f64, wm: f64): u8 {
-  const id = paneOf(ts);
+  // Most readings fall in the pane the series' last one did: its index and place are kept in the header.
+  let id = load<f64>(s + W.LAST_PANE);
+  let p: usize;
+  if (ts >= id * paneUs && ts < (id + 1) * paneUs) {
+    p = s + <usize>load<u32>(s + W.LAST_PANE_AT);
+  } else {
+    id = paneOf(ts);
+    p = pane(s, id);
+    store<f64>(s + W.LAST_PANE, id);
+    store<u32>(s + W.LAST_PANE_AT, <u32>(p - s));
+  }
   if ((id + <f64>panes) * paneUs + latenessUs <= wm) return LATE;
-  const p = pane(s, id);
   if (load<f64>(p + ID) != id) clearPane(p, id);
   addReading(p, ts, v);
   const fired = load<f64>(s + W.FIRED);

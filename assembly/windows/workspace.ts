@@ -22,7 +22,7 @@ export let deviceCap: i32 = 0;
 export const MAX_BATCH: i32 = 1 << 22;
 export const MAX_SERIES: i32 = 1 << 22;
 
-export const HEADER_BYTES: usize = 32;
+export const HEADER_BYTES: usize = 48;
 export const DEVICE_BYTES: usize = 32;
 /** One emitted window: slot, start, end, flags, then a pane's fields from COUNT on. */
 export const RECORD_BYTES: usize = 256;
@@ -33,6 +33,8 @@ export const REFIRE = 8; // f64: end of the earliest fired window that took a la
 export const NEXT_DUE = 16; // f64: end of the next window with readings, fired once the watermark passes it (+∞: none)
 export const DEVICE = 24; // i32: the series' device slot
 export const DIRTY = 28; // u32: on the dirty list of this batch
+export const LAST_PANE = 32; // f64: the pane index the series' last reading fell in (NaN: none)
+export const LAST_PANE_AT = 40; // u32: that pane's byte offset in the series' state
 
 // Device fields.
 export const MAX_TS = 0; // f64: newest event time seen
@@ -65,6 +67,7 @@ function resetSeries(at: usize, count: i32): void {
     store<f64>(s + FIRED, -Infinity);
     store<f64>(s + REFIRE, Infinity);
     store<f64>(s + NEXT_DUE, Infinity);
+    store<f64>(s + LAST_PANE, NaN);
     for (let j = 0; j < ring; j++) store<f64>(s + HEADER_BYTES + <usize>j * paneBytes, -Infinity);
   }
 }
