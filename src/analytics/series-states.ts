@@ -35,11 +35,11 @@ export class SeriesStates {
 
   /** Takes a batch's kernel output (reading i: series `slots[i]`, HEALTH bits, anomaly score) that arrived at `at` (µs); `events` are the bits kept with their time. */
   record(slots: Int32Array, findings: Uint32Array, scores: Float64Array, at: number, events: number): void {
-    const { anomaly, lastSeen } = this;
+    const { findings: conditions, anomaly, lastSeen } = this;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i];
       const f = findings[i];
-      this.findings[s] = f & ~events;
+      conditions[s] = f & ~events;
       if (f & events) for (const name of findingNames(f & events)) this.event(s, name, at);
       anomaly[s] = Math.max(scores[i], lastSeen[s] === at ? anomaly[s] : 0);
       lastSeen[s] = at;

@@ -82,17 +82,17 @@ export class SeriesHead {
     let line = everything ? Infinity : this.sealLine(policy);
     // Late points are newer writes than open points at the same timestamp: seal those open points
     // first, so the late block gets the higher sequence and wins.
-    if (sealLate) line = Math.max(line, newestOf(this.late) + 1);
+    const late = sealLate ? sortLastWriteWins(this.late.takeAll()) : undefined;
+    if (late) line = Math.max(line, late.timestamps[late.timestamps.length - 1] + 1);
     if (this.open.minTime < line) {
       const sorted = sortLastWriteWins(this.open.takeAll());
       const [ready, rest] = splitAt(sorted, line);
       if (rest.timestamps.length > 0) this.open.replace(rest);
       for (const b of cutBlocks(ready, policy.blockWindow, policy.blockPoints)) out.push({ ...b, late: false });
     }
-    if (sealLate) {
-      const sorted = sortLastWriteWins(this.late.takeAll());
+    if (late) {
       this.late = NO_LATE;
-      for (const b of cutBlocks(sorted, policy.blockWindow, policy.blockPoints)) out.push({ ...b, late: true });
+      for (const b of cutBlocks(late, policy.blockWindow, policy.blockPoints)) out.push({ ...b, late: true });
     }
     return out;
   }
@@ -120,10 +120,4 @@ export class SeriesHead {
   get isEmpty(): boolean {
     return this.open.length === 0 && this.late.length === 0;
   }
-}
-
-function newestOf(buffer: PointBuffer): number {
-  let newest = -Infinity;
-  for (const t of buffer.copy().timestamps) newest = Math.max(newest, t);
-  return newest;
 }

@@ -15,8 +15,8 @@ const PAGE_DOUBLES = 512;
 /** Longest one pre-faulting step runs before it yields. */
 const TOUCH_STEP_MS = 1;
 /**
- * Spare slabs kept faulted in: an eighth of those in use (none below eight, so a small fleet's
- * threads hold no memory ahead of need; a burst then faults its pages as it writes them).
+ * Spare slabs kept faulted in: an eighth of those in use (none while fewer than eight are, so a small
+ * fleet's threads hold no memory ahead of need; a burst then faults its pages as it writes them).
  */
 const SPARES_SHIFT = 3;
 

@@ -74,6 +74,8 @@ interface Definition {
   spec: WindowSpec;
   kernel: WindowKernel;
   predicate: SeriesPredicate;
+  /** Its slot of each (device, channel) pair (−1: not matched). */
+  slots: ReadingSlots;
   series: { device: string; channel: string; deviceSlot: number }[];
   deviceSlots: Map<string, number>;
   groups: Map<string, GroupWindow>;
@@ -97,23 +99,27 @@ export function windowResult(spec: WindowSpec, s: WindowState, device: string, c
 
 /** The live windows of one worker. */
 export class StreamWindows {
-  readonly #defs: Definition[];
+  readonly #defs: Definition[] = [];
   readonly #tags = new Map<string, Record<string, string>>();
 
-  /** Per definition, its slot of each (device, channel) pair (−1: not matched). */
-  readonly #slots: ReadingSlots[];
-
-  private constructor(defs: Definition[]) {
-    this.#defs = defs;
-    this.#slots = defs.map((def) => new ReadingSlots((device, channel) => this.#newSlot(def, device, channel)));
-  }
+  private constructor() {}
 
   static async create(specs: readonly WindowSpec[], module?: WebAssembly.Module): Promise<StreamWindows> {
-    const defs: Definition[] = [];
+    const windows = new StreamWindows();
     for (const spec of specs) {
-      defs.push({ spec, kernel: await WindowKernel.create(spec, module), predicate: compileMatch(spec.match), series: [], deviceSlots: new Map(), groups: new Map(), zoneDevices: new Map() });
+      const def: Definition = {
+        spec,
+        kernel: await WindowKernel.create(spec, module),
+        predicate: compileMatch(spec.match),
+        slots: new ReadingSlots((device, channel) => windows.#newSlot(def, device, channel)),
+        series: [],
+        deviceSlots: new Map(),
+        groups: new Map(),
+        zoneDevices: new Map(),
+      };
+      windows.#defs.push(def);
     }
-    return new StreamWindows(defs);
+    return windows;
   }
 
   /** Records a device's registry tags (zone, type, …), which window matches read. */
@@ -142,9 +148,8 @@ export class StreamWindows {
   observe(batch: ReadingColumns, arrival: number): WindowOutput {
     const out: WindowOutput = { results: [], late: [], zoneParts: [], zoneWatermarks: [] };
     const n = batch.values.length;
-    for (let k = 0; k < this.#defs.length; k++) {
-      const def = this.#defs[k];
-      const bySeries = this.#slots[k].of(batch);
+    for (const def of this.#defs) {
+      const bySeries = def.slots.of(batch);
       const rows: number[] = [];
       for (let i = 0; i < n; i++) if (bySeries[i] >= 0) rows.push(i);
       if (rows.length === 0) continue;
