@@ -2,7 +2,7 @@
 // Node.js dashboard expects): CPU, resident memory, open files, start time, and the serving thread's heap.
 import { readdirSync } from "node:fs";
 
-const startTimeSeconds = Math.round(Date.now() / 1000 - process.uptime());
+const startTimeSeconds = Math.floor(Date.now() / 1000 - process.uptime());
 
 function metric(name: string, type: "counter" | "gauge", help: string, value: number): string {
   return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}`;
