@@ -27,18 +27,30 @@ export function cpuSeconds(): number {
  * (caches, memory bandwidth) only ever adds time — the reasoning of Python's timeit docs.
  */
 export function secondsPerPass(pass: () => void, plan: TimingPlan): number {
-  pass();
-  let best = Infinity;
+  return secondsPerPassInTurns([pass], plan)[0];
+}
+
+/**
+ * CPU seconds each of several passes takes, sampled in turns: each round times every pass once,
+ * so each pass's best sample is drawn from the whole run rather than from the second or two it would
+ * get alone. On this shared machine speed drifts by a third for seconds at a time; passes timed one
+ * after another then land in different phases, and a sum can come out faster than its parts.
+ */
+export function secondsPerPassInTurns(passes: ReadonlyArray<() => void>, plan: TimingPlan): number[] {
+  for (const pass of passes) pass();
+  const best = passes.map(() => Infinity);
   for (let s = 0; s < plan.samples; s++) {
-    const start = cpuSeconds();
-    let passes = 0;
-    let used: number;
-    do {
-      pass();
-      passes++;
-      used = cpuSeconds() - start;
-    } while (used < plan.minSampleSeconds);
-    best = Math.min(best, used / passes);
+    passes.forEach((pass, i) => {
+      const start = cpuSeconds();
+      let count = 0;
+      let used: number;
+      do {
+        pass();
+        count++;
+        used = cpuSeconds() - start;
+      } while (used < plan.minSampleSeconds);
+      best[i] = Math.min(best[i], used / count);
+    });
   }
   return best;
 }
