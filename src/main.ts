@@ -170,7 +170,7 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
   };
   let server: RunningServer;
   try {
-    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: async () => withClockCorrections(pool ? await pool.health() : (await remote!.health(Date.now() * 1000)).devices, intake.clocks), alerts, windows, gauges: () => ({ ...loop.gauges(), ...alerts.gauges() }), sharePort: scaleOut });
+    server = await startServer(config, { intake, metrics, query: pool ? (q) => pool.query(q) : (q) => remote!.query(q), health: async () => withClockCorrections(pool ? await pool.health() : (await remote!.health(Date.now() * 1000)).devices, intake.clocks), alerts, windows, gauges: () => ({ ...loop.gauges(), ...alerts.gauges() }), counters: () => dispatcher?.counters() ?? {}, sharePort: scaleOut });
   } catch (err) {
     await stopWorkers();
     await bus.close();

@@ -60,6 +60,8 @@ async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half
       server_readings_accepted_total: counters.iotpipe_readings_accepted_total,
       server_frames_rejected_total: counters.iotpipe_frames_rejected_total ?? 0,
       server_refused_total: counters.iotpipe_connections_refused_total ?? 0,
+      server_readings_per_append: counters.iotpipe_archive_appends_total > 0 ? round(counters.iotpipe_readings_accepted_total / counters.iotpipe_archive_appends_total, 0) : null,
+      server_batches_per_append: counters.iotpipe_archive_appends_total > 0 ? round(counters.iotpipe_archive_append_batches_total / counters.iotpipe_archive_appends_total, 2) : null,
       ...diskDetails(disk, counters.iotpipe_readings_accepted_total),
       server_stop_seconds: round(stopSeconds, 2),
       server_ack_latency_ms: { p50: roundOrNull(serverAck[0], 1), p99: roundOrNull(serverAck[1], 1), measured: "server: frame taken → durable, whole run incl. warm-up" },

@@ -116,7 +116,7 @@ export class ServerMetrics {
   /** Devices that have sent a frame. */
   devicesSeen = 0;
 
-  render(extra: Record<string, number> = {}): string {
+  render(extra: Record<string, number> = {}, counters: Record<string, number> = {}): string {
     const gauges = {
       iotpipe_open_connections: this.openConnections,
       iotpipe_in_flight_bytes: this.inFlightBytes,
@@ -136,6 +136,7 @@ export class ServerMetrics {
       this.clockJumps.render(""),
       this.clockCorrected.render(""),
       ...Object.entries(gauges).map(([k, v]) => `# TYPE ${k} gauge\n${k} ${v}`),
+      ...Object.entries(counters).map(([k, v]) => `# TYPE ${k} counter\n${k} ${v}`),
       renderProcessMetrics(),
       "",
     ].join("\n");

@@ -62,6 +62,8 @@ export interface ServerDeps {
   windows?: WindowFeed;
   /** Extra gauges for /metrics (e.g. bus backlog). */
   gauges?: () => Record<string, number>;
+  /** Extra counters for /metrics, kept elsewhere (e.g. the dispatcher's appends). */
+  counters?: () => Record<string, number>;
   /**
    * Let other processes listen on the same port (SO_REUSEPORT; the kernel spreads connections): for
    * several scale-out ingest processes on one machine. Off, a second server on the port fails to start.
@@ -369,7 +371,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
   if (deps.windows) serveWindows(app, deps.windows, auth, metrics, limits);
 
   app.get("/metrics", (res) => {
-    res.writeHeader("Content-Type", "text/plain; version=0.0.4").end(metrics.render(deps.gauges?.() ?? {}));
+    res.writeHeader("Content-Type", "text/plain; version=0.0.4").end(metrics.render(deps.gauges?.() ?? {}, deps.counters?.() ?? {}));
   });
   app.get("/health", (res) => {
     res.end("ok");

@@ -116,6 +116,12 @@ export class Dispatcher {
     }
   }
 
+  /** The stats as Prometheus counters for /metrics: batches ÷ appends is how much appends merge. */
+  counters(): Record<string, number> {
+    const s = this.stats;
+    return { iotpipe_archive_appends_total: s.appends, iotpipe_archive_append_batches_total: s.batches, iotpipe_archive_append_failures_total: s.failures };
+  }
+
   /** Stops reading (after the batches in hand are done). */
   async stop(): Promise<void> {
     this.#running = false;

@@ -158,5 +158,10 @@ describe("end to end over real sockets", () => {
     expect(text).toMatch(/iotpipe_readings_accepted_total \d+/);
     expect(text).toMatch(/iotpipe_readings_rejected_total\{reason="future_timestamp"\} 1/);
     expect(text).toMatch(/iotpipe_frames_rejected_total\{code="BAD_MAGIC"\} 1/);
+    // The archive appends: each merges one or more bus entries, and none failed.
+    const count = (name: string) => Number(new RegExp(`# TYPE ${name} counter\\n${name} (\\d+)`).exec(text)?.[1]);
+    expect(count("iotpipe_archive_appends_total")).toBeGreaterThan(0);
+    expect(count("iotpipe_archive_append_batches_total")).toBeGreaterThanOrEqual(count("iotpipe_archive_appends_total"));
+    expect(count("iotpipe_archive_append_failures_total")).toBe(0);
   });
 });
