@@ -34,6 +34,8 @@ const OK = 0;
 const NON_NUMERIC = 1;
 const BAD_VALUE = 2;
 const NO_DEVICE = 0x7fffffff;
+/** A field whose channel is not known yet (channel ids and refused names are above it). */
+const UNKNOWN = -0x7fffffff;
 const PRECISIONS: readonly Precision[] = ["ns", "us", "ms", "s"];
 const utf8In = new TextEncoder();
 const utf8Out = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -63,6 +65,19 @@ export function decodeLineProtocol(input: string | Uint8Array, builder: BatchBui
   return { seq: undefined, readings: builder.length - start, rejected: parser.rejected };
 }
 
+/** Whether buf[s, e) and buf[s2, e2) hold the same bytes. */
+function same(buf: Uint8Array, s: number, e: number, s2: number, e2: number): boolean {
+  if (e - s !== e2 - s2) return false;
+  for (let k = 0; k < e - s; k++) if (buf[s + k] !== buf[s2 + k]) return false;
+  return true;
+}
+
+/** FNV-1a over buf[s, e), continuing from `h`. */
+function fnvOf(buf: Uint8Array, s: number, e: number, h: number): number {
+  for (let i = s; i < e; i++) h = fnv(h, buf[i]);
+  return h;
+}
+
 /** One body's parse: the bytes, the per-line field scratch and the name caches. */
 class LineParser {
   readonly rejected: Rejection[] = [];
@@ -81,12 +96,21 @@ class LineParser {
   #produced = 0;
   #error = "";
   #errorAt = 0;
-  // The current line's fields.
+  // The current line's fields; a field's channel is known when the line repeats the last one's shape.
   #keyStart = new Int32Array(16);
   #keyEnd = new Int32Array(16);
-  #keyHash = new Int32Array(16);
+  #channel = new Int32Array(16);
   #status = new Uint8Array(16);
   #value = new Float64Array(16);
+  // The shape of the last line emitted: its measurement, field keys and their channels. Telegraf's
+  // lines repeat one shape, so a line is compared byte for byte with the last one's instead of hashed
+  // and looked up name by name.
+  #shapeStart = 0;
+  #shapeEnd = 0;
+  #shapeFields = 0;
+  #shapeKeyStart = new Int32Array(16);
+  #shapeKeyEnd = new Int32Array(16);
+  #shapeChannel = new Int32Array(16);
 
   constructor(buf: Uint8Array, builder: BatchBuilder, limits: FrameLimits, precision: Precision, now: number, deviceTags: Uint8Array[]) {
     this.#buf = buf;
@@ -147,19 +171,14 @@ class LineParser {
     let c = 0;
     // Measurement: up to an unescaped comma or space; a backslash keeps the next byte in the name.
     const mStart = p;
-    let h = FNV_BASIS;
     for (; p < end; p++) {
       c = buf[p];
       if (c === COMMA || c === SPACE || c === NL) break;
-      if (c === BACKSLASH && p + 1 < end && buf[p + 1] !== NL) {
-        h = fnv(h, c);
-        c = buf[++p];
-      }
-      h = fnv(h, c);
+      if (c === BACKSLASH && p + 1 < end && buf[p + 1] !== NL) p++;
     }
     const mEnd = p;
-    const mHash = h;
     if (mEnd === mStart) return this.#fail(p, "no measurement");
+    const sameMeasurement = same(buf, mStart, mEnd, this.#shapeStart, this.#shapeEnd);
     // Tags: only the device tag is kept (the first of deviceTags present).
     let dStart = 0;
     let dEnd = 0;
@@ -193,21 +212,17 @@ class LineParser {
     let fields = 0;
     for (;;) {
       const kStart = p;
-      h = mHash;
       for (; p < end; p++) {
         c = buf[p];
         if (c === EQUALS || c === COMMA || c === SPACE || c === NL) break;
-        if (c === BACKSLASH && p + 1 < end && buf[p + 1] !== NL) {
-          h = fnv(h, c);
-          c = buf[++p];
-        }
-        h = fnv(h, c);
+        if (c === BACKSLASH && p + 1 < end && buf[p + 1] !== NL) p++;
       }
       if (p >= end || buf[p] !== EQUALS || p === kStart) return this.#fail(p, "a field is not key=value");
       if (fields === this.#keyStart.length) this.#growFields();
       this.#keyStart[fields] = kStart;
       this.#keyEnd[fields] = p;
-      this.#keyHash[fields] = h;
+      const known = sameMeasurement && fields < this.#shapeFields && same(buf, kStart, p, this.#shapeKeyStart[fields], this.#shapeKeyEnd[fields]);
+      this.#channel[fields] = known ? this.#shapeChannel[fields] : UNKNOWN;
       p++;
       if (p < end && buf[p] === QUOTE) {
         // A string: may hold any byte, \" and \\ escaped, even newlines.
@@ -272,12 +287,35 @@ class LineParser {
         else this.#reject(line, "bad_value", `field ${key} is out of range`);
         continue;
       }
-      const channel = names.channel(buf, mStart, mEnd, this.#keyStart[f], this.#keyEnd[f], this.#keyHash[f]);
+      let channel = this.#channel[f];
+      if (channel === UNKNOWN) {
+        const kStart = this.#keyStart[f];
+        const kEnd = this.#keyEnd[f];
+        channel = this.#channel[f] = names.channel(buf, mStart, mEnd, kStart, kEnd, fnvOf(buf, kStart, kEnd, fnvOf(buf, mStart, mEnd, FNV_BASIS)));
+      }
       if (channel < 0) this.#reject(line, "bad_name", names.problem(channel));
       else {
         this.#builder.add(device, channel, ts, this.#value[f]);
         this.#produced++;
       }
+    }
+    this.#rememberShape(mStart, mEnd, fields);
+  }
+
+  /** Keeps the emitted line's measurement, keys and channels (those of string fields stay unknown). */
+  #rememberShape(mStart: number, mEnd: number, fields: number): void {
+    if (fields > this.#shapeKeyStart.length) {
+      this.#shapeKeyStart = new Int32Array(this.#keyStart.length);
+      this.#shapeKeyEnd = new Int32Array(this.#keyStart.length);
+      this.#shapeChannel = new Int32Array(this.#keyStart.length);
+    }
+    this.#shapeStart = mStart;
+    this.#shapeEnd = mEnd;
+    this.#shapeFields = fields;
+    for (let f = 0; f < fields; f++) {
+      this.#shapeKeyStart[f] = this.#keyStart[f];
+      this.#shapeKeyEnd[f] = this.#keyEnd[f];
+      this.#shapeChannel[f] = this.#channel[f];
     }
   }
 
@@ -313,7 +351,7 @@ class LineParser {
     const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T, b: T): T => (b.set(a), b);
     this.#keyStart = grow(this.#keyStart, new Int32Array(n));
     this.#keyEnd = grow(this.#keyEnd, new Int32Array(n));
-    this.#keyHash = grow(this.#keyHash, new Int32Array(n));
+    this.#channel = grow(this.#channel, new Int32Array(n));
     this.#status = grow(this.#status, new Uint8Array(n));
     this.#value = grow(this.#value, new Float64Array(n));
   }

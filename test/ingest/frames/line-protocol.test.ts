@@ -81,6 +81,27 @@ describe("line protocol", () => {
     expect(out.rejected).toEqual([{ index: 5, reason: "malformed", detail: `no fields at byte ${at}; line starts "broken\\r"` }]);
   });
 
+  it("give each line the channels of its own names when it changes the shape of the line before", () => {
+    // Lines compared with the one before: same length, other bytes; other field order; more fields;
+    // an escaped key; a string field in the shape; a line after a malformed one.
+    const body = [
+      "m,device=d a=1,b=2 0",
+      "n,device=d a=3,b=4 0",
+      "n,device=d b=5,a=6 0",
+      "n,device=d b=7,a=8,c=9 0",
+      "n,device=d b\\ x=10,a=11 0",
+      'n,device=d s="x",a=12 0',
+      'n,device=d s="y",a=13 0',
+      "n,device=d a=",
+      "n,device=d a=14,b=15 0",
+    ].join("\n");
+    const out = decode(body);
+    expect(out.rows.map((r) => `${r.channel}=${r.value}`)).toEqual([
+      "m_a=1", "m_b=2", "n_a=3", "n_b=4", "n_b=5", "n_a=6", "n_b=7", "n_a=8", "n_c=9", "n_b x=10", "n_a=11", "n_a=12", "n_a=13", "n_a=14", "n_b=15",
+    ]);
+    expect(out.rejected.map((r) => `${r.index} ${r.reason}`)).toEqual(["5 non_numeric", "6 non_numeric", "7 malformed"]);
+  });
+
   it("read booleans in all their spellings and integers of both kinds", () => {
     const spellings = ["t", "T", "true", "True", "TRUE", "f", "F", "false", "False", "FALSE"];
     const out = decode(spellings.map((b, i) => `m,device=d value=${b} ${i}`).join("\n"));
