@@ -302,7 +302,7 @@ class LineParser {
     this.#rememberShape(mStart, mEnd, fields);
   }
 
-  /** Keeps the emitted line's measurement, keys and channels (those of string fields stay unknown). */
+  /** Keeps the emitted line's measurement, field keys and their channels for the next line to compare with. */
   #rememberShape(mStart: number, mEnd: number, fields: number): void {
     if (fields > this.#shapeKeyStart.length) {
       this.#shapeKeyStart = new Int32Array(this.#keyStart.length);
