@@ -1,20 +1,51 @@
-// The live status line `npm start` prints every second.
+// The live status line `npm start` prints every second: rates and latency over the last few seconds,
+// since devices that report once a second would otherwise make a one-second window read 0, then double.
 import type { Running } from "../main.js";
+import { quantileOf } from "../server/metrics.js";
+
+/** Seconds the status line's readings/s and ack p99 cover. */
+export const STATUS_WINDOW_SECONDS = 5;
+
+/** @internal The last `size` samples of a running total and of latency bucket counts. */
+export class StatusWindow {
+  readonly #size: number;
+  readonly #samples: { at: number; total: number; counts: number[] }[] = [];
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  /** Adds a sample: the time (ms), the running total, and the latency bucket counts since the last sample. */
+  add(at: number, total: number, counts: number[]): void {
+    this.#samples.push({ at, total, counts });
+    if (this.#samples.length > this.#size + 1) this.#samples.shift();
+  }
+
+  /** Per second over the window; 0 before the second sample. */
+  rate(): number {
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
+    return last && last.at > first.at ? ((last.total - first.total) * 1000) / (last.at - first.at) : 0;
+  }
+
+  /** The q-quantile (ms) of the latencies counted since the window's first sample; NaN for none. */
+  quantile(q: number): number {
+    const sum = this.#samples.slice(1).reduce((acc, s) => acc.map((n, i) => n + s.counts[i]), this.#samples[0]?.counts.map(() => 0) ?? []);
+    return quantileOf(sum, q);
+  }
+}
 
 export function startStatusLine(running: Running, write: (line: string) => void, extra: () => string = () => ""): () => void {
-  let lastReadings = running.metrics.readings.total();
-  let last = performance.now();
+  const window = new StatusWindow(STATUS_WINDOW_SECONDS);
+  window.add(performance.now(), running.metrics.readings.total(), running.metrics.ackLatency.takeWindow());
   const timer = setInterval(async () => {
-    const now = performance.now();
-    const readings = running.metrics.readings.total();
-    const rate = ((readings - lastReadings) * 1000) / (now - last);
-    lastReadings = readings;
-    last = now;
+    window.add(performance.now(), running.metrics.readings.total(), running.metrics.ackLatency.takeWindow());
+    const p99 = window.quantile(0.99);
     const lag = await running.backlog();
     write(
-      `readings/s ${Math.round(rate).toLocaleString("en-US").padStart(9)} | devices ${running.metrics.devicesSeen} | ` +
+      `readings/s ${Math.round(window.rate()).toLocaleString("en-US").padStart(9)} | devices ${running.metrics.devicesSeen} | ` +
         `connections ${running.metrics.openConnections} | lag ${lag} batches | rejected ${running.metrics.rejected.total()} | ` +
-        `ack p99 ${running.metrics.ackLatency.windowQuantile(0.99).toFixed(1)} ms${extra()}`,
+        `ack p99 ${Number.isNaN(p99) ? "-" : `${p99.toFixed(1)} ms`}${extra()}`,
     );
   }, 1000);
   return () => clearInterval(timer);

@@ -36,7 +36,7 @@ export class Counter {
   }
 }
 
-/** Acknowledgement latencies in fixed log-spaced buckets (ms); quantiles by interpolation. */
+/** Acknowledgement latencies in fixed log-spaced buckets (ms); quantiles by interpolation (quantileOf). */
 export class LatencyHistogram {
   static readonly BOUNDS = [0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, Infinity];
   readonly name: string;
@@ -59,15 +59,11 @@ export class LatencyHistogram {
     this.#n++;
   }
 
-  /** The q-quantile (ms) of observations since the previous call, and resets that window. */
-  windowQuantile(q: number): number {
+  /** The bucket counts of observations since the previous call (see quantileOf), and resets that window. */
+  takeWindow(): number[] {
     const counts = this.#window;
     this.#window = new Array<number>(counts.length).fill(0);
-    return quantileOf(counts, q);
-  }
-
-  quantile(q: number): number {
-    return quantileOf(this.#counts, q);
+    return counts;
   }
 
   render(): string {
@@ -82,9 +78,10 @@ export class LatencyHistogram {
   }
 }
 
-function quantileOf(counts: number[], q: number): number {
+/** The q-quantile (ms) of observations counted in LatencyHistogram.BOUNDS buckets; NaN for none. */
+export function quantileOf(counts: readonly number[], q: number): number {
   const n = counts.reduce((a, b) => a + b, 0);
-  if (n === 0) return 0;
+  if (n === 0) return NaN;
   const rank = q * n;
   let seen = 0;
   for (let i = 0; i < counts.length; i++) {
