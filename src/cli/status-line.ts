@@ -4,7 +4,7 @@ import type { Running } from "../main.js";
 import { quantileOf } from "../server/metrics.js";
 
 /** Seconds the status line's readings/s and ack p99 cover. */
-export const STATUS_WINDOW_SECONDS = 5;
+const STATUS_WINDOW_SECONDS = 5;
 
 /** @internal The last `size` samples of a running total and of latency bucket counts. */
 export class StatusWindow {
