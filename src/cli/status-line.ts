@@ -1,7 +1,7 @@
 // The live status line `npm start` prints every second: rates and latency over the last few seconds,
 // since devices that report once a second would otherwise make a one-second window read 0, then double.
 import type { Running } from "../main.js";
-import { quantileOf } from "../server/metrics.js";
+import { LatencyHistogram, quantileOf } from "../server/metrics.js";
 
 /** Seconds the status line's readings/s and ack p99 cover. */
 const STATUS_WINDOW_SECONDS = 5;
@@ -30,7 +30,8 @@ export class StatusWindow {
 
   /** The q-quantile (ms) of the latencies counted since the window's first sample; NaN for none. */
   quantile(q: number): number {
-    const sum = this.#samples.slice(1).reduce((acc, s) => acc.map((n, i) => n + s.counts[i]), this.#samples[0]?.counts.map(() => 0) ?? []);
+    const sum = new Array<number>(LatencyHistogram.BOUNDS.length).fill(0);
+    for (const s of this.#samples.slice(1)) s.counts.forEach((n, i) => (sum[i] += n));
     return quantileOf(sum, q);
   }
 }

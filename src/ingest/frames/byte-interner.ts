@@ -93,10 +93,12 @@ export class ByteInterner {
   }
 }
 
-/** @internal FNV-1a's offset basis: the hash of no bytes. */
-export const FNV_BASIS = 0x811c9dc5 | 0;
+/** FNV-1a's offset basis: the hash of no bytes. */
+const FNV_BASIS = 0x811c9dc5 | 0;
 
-/** @internal Folds one byte into an FNV-1a hash. */
-export function fnv(hash: number, byte: number): number {
-  return Math.imul(hash ^ byte, 0x01000193);
+/** @internal FNV-1a over bytes[from, to), continuing from `hash` (a key of two ranges: the first's hash). */
+export function fnvOf(bytes: Uint8Array, from: number, to: number, hash = FNV_BASIS): number {
+  let h = hash;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h;
 }

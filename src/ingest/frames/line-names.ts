@@ -2,7 +2,7 @@
 // unescaped, decoded, checked and interned once per parse, on its first appearance; later lines cost a
 // hash lookup. Channel = measurement for a field named `value`, else `measurement_field`.
 import type { BatchBuilder } from "../batch-builder.js";
-import { ByteInterner, FNV_BASIS, MISSING, fnv } from "./byte-interner.js";
+import { ByteInterner, MISSING, fnvOf } from "./byte-interner.js";
 import type { FrameLimits } from "./frame.js";
 import { nameProblem, quoteName } from "./names.js";
 
@@ -28,8 +28,7 @@ export class LineNames {
 
   /** The id of the device named by the tag value buf[s, e). */
   device(buf: Uint8Array, s: number, e: number): number {
-    let h = FNV_BASIS;
-    for (let i = s; i < e; i++) h = fnv(h, buf[i]);
+    const h = fnvOf(buf, s, e);
     let id = this.#devices.lookup(buf, s, e, e, e, h);
     if (id === MISSING) {
       id = this.#intern(unescape(buf, s, e), "device");
@@ -38,8 +37,9 @@ export class LineNames {
     return id;
   }
 
-  /** The id of the channel of measurement buf[mStart, mEnd) and field key buf[kStart, kEnd), whose FNV-1a over both is `hash`. */
-  channel(buf: Uint8Array, mStart: number, mEnd: number, kStart: number, kEnd: number, hash: number): number {
+  /** The id of the channel of measurement buf[mStart, mEnd) and field key buf[kStart, kEnd). */
+  channel(buf: Uint8Array, mStart: number, mEnd: number, kStart: number, kEnd: number): number {
+    const hash = fnvOf(buf, kStart, kEnd, fnvOf(buf, mStart, mEnd));
     let id = this.#channels.lookup(buf, mStart, mEnd, kStart, kEnd, hash);
     if (id === MISSING) {
       id = this.#intern(channelName(buf, mStart, mEnd, kStart, kEnd), "channel");

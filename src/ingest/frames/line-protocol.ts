@@ -2,7 +2,6 @@
 // Device = a tag (first of `deviceTags` present); channel = the measurement for a field named `value`,
 // else `measurement_field` (VictoriaMetrics' naming). A bad line is one rejection; the others are kept.
 import type { BatchBuilder } from "../batch-builder.js";
-import { FNV_BASIS, fnv } from "./byte-interner.js";
 import { FrameError, type Rejection, type RejectReason } from "./errors.js";
 import type { DecodedFrame, FrameLimits } from "./frame.js";
 import { LineNames } from "./line-names.js";
@@ -70,12 +69,6 @@ function same(buf: Uint8Array, s: number, e: number, s2: number, e2: number): bo
   if (e - s !== e2 - s2) return false;
   for (let k = 0; k < e - s; k++) if (buf[s + k] !== buf[s2 + k]) return false;
   return true;
-}
-
-/** FNV-1a over buf[s, e), continuing from `h`. */
-function fnvOf(buf: Uint8Array, s: number, e: number, h: number): number {
-  for (let i = s; i < e; i++) h = fnv(h, buf[i]);
-  return h;
 }
 
 /** One body's parse: the bytes, the per-line field scratch and the name caches. */
@@ -288,11 +281,7 @@ class LineParser {
         continue;
       }
       let channel = this.#channel[f];
-      if (channel === UNKNOWN) {
-        const kStart = this.#keyStart[f];
-        const kEnd = this.#keyEnd[f];
-        channel = this.#channel[f] = names.channel(buf, mStart, mEnd, kStart, kEnd, fnvOf(buf, kStart, kEnd, fnvOf(buf, mStart, mEnd, FNV_BASIS)));
-      }
+      if (channel === UNKNOWN) channel = this.#channel[f] = names.channel(buf, mStart, mEnd, this.#keyStart[f], this.#keyEnd[f]);
       if (channel < 0) this.#reject(line, "bad_name", names.problem(channel));
       else {
         this.#builder.add(device, channel, ts, this.#value[f]);

@@ -2,7 +2,7 @@
 // device names in every frame, and each would otherwise be decoded, checked and hashed again. A hit
 // is the very string returned before, so maps keyed by it reuse its hash. Only names that passed the
 // checks are kept; the table starts over when it holds `capacity` names.
-import { ByteInterner, FNV_BASIS, MISSING, fnv } from "./byte-interner.js";
+import { ByteInterner, MISSING, fnvOf } from "./byte-interner.js";
 
 /** @internal */
 export class NameCache {
@@ -16,7 +16,7 @@ export class NameCache {
 
   /** The name whose UTF-8 is bytes[from, to), if it was added; else undefined. */
   get(bytes: Uint8Array, from: number, to: number): string | undefined {
-    const id = this.#interner.lookup(bytes, from, to, to, to, hashOf(bytes, from, to));
+    const id = this.#interner.lookup(bytes, from, to, to, to, fnvOf(bytes, from, to));
     return id === MISSING ? undefined : this.#names[id];
   }
 
@@ -26,14 +26,8 @@ export class NameCache {
       this.#interner = new ByteInterner();
       this.#names = [];
     }
-    const hash = hashOf(bytes, from, to);
+    const hash = fnvOf(bytes, from, to);
     if (this.#interner.lookup(bytes, from, to, to, to, hash) !== MISSING) return;
     this.#interner.set(bytes, from, to, to, to, hash, this.#names.push(name) - 1);
   }
-}
-
-function hashOf(bytes: Uint8Array, from: number, to: number): number {
-  let h = FNV_BASIS;
-  for (let i = from; i < to; i++) h = fnv(h, bytes[i]);
-  return h;
 }
