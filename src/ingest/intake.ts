@@ -154,16 +154,27 @@ export class Intake {
     for (const r of rejected) this.#counters.rejected(r.reason);
     rejected.sort((a, b) => a.index - b.index);
     const kept = checked.kept;
-    const answer = (): IntakeResult => {
-      this.#counters.ackLatency(performance.now() - started);
-      return { seq: frame.seq, accepted: kept.timestamps.length, rejected };
-    };
-    if (kept.timestamps.length === 0) return Promise.resolve(answer());
+    const accepted = kept.timestamps.length;
+    if (accepted === 0) return Promise.resolve(this.#answer(frame.seq, 0, rejected, started));
     this.#arrival?.(kept, now);
-    return this.#publish(kept).then(() => {
-      this.#counters.accepted(kept.timestamps.length);
-      return answer();
+    return this.#answerWhenDurable(this.#publish(kept), frame.seq, accepted, rejected, started);
+  }
+
+  /**
+   * The answer once `published` resolves. A function of its own so that what waits for the fsync is
+   * the answer's few fields, not the frame's columns and names: thousands of frames wait at once, and
+   * whatever they hold survives young-generation collections and is copied by each.
+   */
+  #answerWhenDurable(published: Promise<void>, seq: number | undefined, accepted: number, rejected: IntakeResult["rejected"], started: number): Promise<IntakeResult> {
+    return published.then(() => {
+      this.#counters.accepted(accepted);
+      return this.#answer(seq, accepted, rejected, started);
     });
+  }
+
+  #answer(seq: number | undefined, accepted: number, rejected: IntakeResult["rejected"], started: number): IntakeResult {
+    this.#counters.ackLatency(performance.now() - started);
+    return { seq, accepted, rejected };
   }
 
   /**

@@ -119,6 +119,23 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
   const open = new Set<WebSocket<Connection>>();
   const turns = new FrameTurns();
 
+  const release = (c: Connection, size: number) => {
+    c.inFlight -= size;
+    metrics.inFlightBytes -= size;
+  };
+  // The frame's bytes are not in what waits for its acknowledgement (only the socket and the size
+  // are): thousands of frames wait for an fsync at once.
+  const takeFrame = (ws: WebSocket<Connection>, c: Connection, kind: FrameKind, payload: Uint8Array | string, size: number) => {
+    // A frame of a connection that closed while it waited: its device resends it.
+    if (c.closed) return release(c, size);
+    intake.ingest(kind, payload, c.principal, {}).then((result) => {
+      release(c, size);
+      if (c.closed) return;
+      // Frames made durable by the same fsync resolve in the same tick: their acks share one write.
+      if (c.acks.push(ackMessage(result)) === 1) setImmediate(() => sendAcks(ws, c));
+    });
+  };
+
   const app = uWS.App();
   app.ws<Connection>("/v1/ingest", {
     maxPayloadLength: limits.maxFrameBytes,
@@ -170,20 +187,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
       }
       c.inFlight += size;
       metrics.inFlightBytes += size;
-      const done = () => {
-        c.inFlight -= size;
-        metrics.inFlightBytes -= size;
-      };
-      turns.offer(c, size, () => {
-        // A frame of a connection that closed while it waited: its device resends it.
-        if (c.closed) return done();
-        intake.ingest(kind, payload, c.principal, {}).then((result) => {
-          done();
-          if (c.closed) return;
-          // Frames made durable by the same fsync resolve in the same tick: their acks share one write.
-          if (c.acks.push(ackMessage(result)) === 1) setImmediate(() => sendAcks(ws, c));
-        });
-      });
+      turns.offer(c, size, () => takeFrame(ws, c, kind, payload, size));
     },
     close: (ws: WebSocket<Connection>) => {
       open.delete(ws);
