@@ -29,11 +29,12 @@ export const FIRST_TS = 56;
 export const FIRST = 64;
 export const LAST_TS = 72;
 export const LAST = 80;
+// The sketch (SCALE, BASE and the bins) exists only in the panes of a window that keeps it.
 export const SCALE = 88; // bins per value unit: a power of two
 export const BASE = 96; // grid index of bin 0
 export const BIN0 = 104; // u32 × 32
 
-/** Whether panes keep the sketch (only percentiles need it): without, a pane ends at SCALE (88 bytes, against 104 with an unused grid). */
+/** Whether panes keep the sketch (only percentiles need it): without, a pane ends at SCALE (88 bytes). */
 let sketching = true;
 /** Bytes of a pane in a series' ring. */
 export let paneBytes: usize = PANE_BYTES;
