@@ -38,9 +38,10 @@ export class StatusWindow {
 
 export function startStatusLine(running: Running, write: (line: string) => void, extra: () => string = () => ""): () => void {
   const window = new StatusWindow(STATUS_WINDOW_SECONDS);
-  window.add(performance.now(), running.metrics.readings.total(), running.metrics.ackLatency.takeWindow());
+  const sample = () => window.add(performance.now(), running.metrics.readings.total(), running.metrics.ackLatency.takeWindow());
+  sample();
   const timer = setInterval(async () => {
-    window.add(performance.now(), running.metrics.readings.total(), running.metrics.ackLatency.takeWindow());
+    sample();
     const p99 = window.quantile(0.99);
     const lag = await running.backlog();
     write(
