@@ -55,7 +55,10 @@ export class PointBuffer {
     const i = this.#chunks.length;
     const size = chunkPoints(i);
     const at = pointArena.take(size);
-    this.#chunks.push(at);
+    // A literal holds one element; the first push would make room for seventeen. Most series of an
+    // idle fleet never need a second chunk before their points are sealed.
+    if (i === 0) this.#chunks = [at];
+    else this.#chunks.push(at);
     this.#data = pointArena.slabOf(at);
     this.#offset = pointArena.offset(at);
     this.#size = size;
