@@ -1,6 +1,6 @@
 // The analytics kernels (assembly/analytics) for many series at once: a range-novelty anomaly score and
-// sensor-health findings per reading. State lives in WebAssembly memory, per series slot (256 bytes for
-// the anomaly kernel, 128 for health); the host hands whole batches over and gets columns back.
+// sensor-health findings per reading. State lives in WebAssembly memory, per series slot (144 bytes for
+// the anomaly kernel, 112 for health); the host hands whole batches over and gets columns back.
 import { instantiateAnalytics, type AnalyticsExports } from "./module.js";
 
 /** How the kernels learn, how often the anomaly score may fire, and the clock skew tolerated. */
@@ -17,7 +17,11 @@ export interface AnalyticsOptions {
   module?: WebAssembly.Module;
 }
 
-/** Health findings, as bits of `judge()`'s output. Events: SPIKE, GAP, DUPLICATE, LATE; the rest hold while they last. */
+/**
+ * Health findings, as bits of `judge()`'s output. Events: SPIKE, GAP, DUPLICATE, LATE, SCHEMA; the rest
+ * hold while they last. SCHEMA is found by the host, not the kernel (see StreamAnalytics): a channel
+ * new to a device that had been reporting its channels for a while.
+ */
 export const HEALTH = {
   SPIKE: 1,
   STUCK: 2,
@@ -29,6 +33,7 @@ export const HEALTH = {
   DUPLICATE: 128,
   LATE: 256,
   REPLAY: 512,
+  SCHEMA: 1024,
 } as const;
 
 /** A finding's name, as `HEALTH`'s keys. */

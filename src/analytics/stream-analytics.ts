@@ -1,6 +1,7 @@
 // A worker's live analytics: every batch it archives is scored (anomaly) and judged (health) per series,
 // against zone peers, and folded into a per-device health view that `GET /v1/health` serves. Series
-// get kernel slots as they are first seen; a device's zone comes from the registry tags.
+// get kernel slots as they are first seen; a device's zone comes from the registry tags. A series first
+// seen on a device that has reported for a while is a schema change (SCHEMA), found here, not in a kernel.
 import { ReadingSlots } from "./reading-slots.js";
 import type { ReadingColumns } from "../archive/batch.js";
 import { AnalyticsKernels, HEALTH, findingNames, type HealthFinding } from "./kernels.js";
@@ -19,8 +20,14 @@ const FINDINGS: Record<HealthFinding, { severity: "critical" | "warning" | "info
   DUPLICATE: { severity: "info", penalty: 0, explanation: "a timestamp repeated" },
   LATE: { severity: "info", penalty: 0, explanation: "a timestamp older than the one before" },
   REPLAY: { severity: "info", penalty: 0, explanation: "a backlog being replayed after an outage, faster than it was taken" },
+  SCHEMA: { severity: "info", penalty: 5, explanation: "a channel new to a device that had been reporting its channels for a while (a firmware update or a reconfiguration)" },
 };
-const EVENTS = HEALTH.SPIKE | HEALTH.GAP | HEALTH.DUPLICATE | HEALTH.LATE;
+const EVENTS = HEALTH.SPIKE | HEALTH.GAP | HEALTH.DUPLICATE | HEALTH.LATE | HEALTH.SCHEMA;
+/**
+ * How long after a device's first reading its channels may still appear without being a schema change
+ * (µs): a device's channels can come in different batches while it starts, and a gateway's in turn.
+ */
+const SCHEMA_SETTLE_US = 5 * 60e6;
 /** How long an event counts against a device's health score, µs. */
 const EVENT_MEMORY_US = 15 * 60e6;
 
@@ -74,6 +81,11 @@ export class StreamAnalytics {
   readonly #series = new SeriesStates();
   readonly #zones = new Map<string, string>();
   readonly #groups = new Map<string, number>();
+  /** Per device: arrival time (µs) of the batch that brought its first series. */
+  readonly #since = new Map<string, number>();
+  /** The batch being observed: its arrival time, and the slots new in it that changed their device's schema. */
+  #arrival = 0;
+  #schemaChanges: number[] = [];
   #filter: SignalFilter = NO_SIGNALS;
 
   private constructor(kernels: AnalyticsKernels) {
@@ -91,6 +103,9 @@ export class StreamAnalytics {
 
   #newSlot(device: string, channel: string): number {
     const slot = this.#series.add(device, channel);
+    const since = this.#since.get(device);
+    if (since === undefined) this.#since.set(device, this.#arrival);
+    else if (this.#arrival - since >= SCHEMA_SETTLE_US) this.#schemaChanges.push(slot);
     const zone = this.#zones.get(device);
     if (zone !== undefined) {
       const groupKey = `${zone}\u0000${channel}`;
@@ -110,13 +125,24 @@ export class StreamAnalytics {
   observe(batch: ReadingColumns, arrival: number): SeriesSignal[] {
     const n = batch.values.length;
     if (n === 0) return [];
+    this.#arrival = arrival;
     const slots = this.#slots.of(batch);
     const scores = new Float64Array(n);
     const findings = new Uint32Array(n);
     const reference = this.#peers.levels(slots, batch.values, arrival);
     this.#kernels.analyze(slots, batch.timestamps, new Float64Array(n).fill(arrival), batch.values, reference, scores, findings);
+    if (this.#schemaChanges.length > 0) this.#markSchemaChanges(slots, findings);
     this.#series.record(slots, findings, scores, arrival, EVENTS);
     return this.#signals(slots, scores, findings, batch.timestamps);
+  }
+
+  /** Adds SCHEMA to the first reading of each series that changed its device's schema in this batch. */
+  #markSchemaChanges(slots: Int32Array, findings: Uint32Array): void {
+    const changed = new Set(this.#schemaChanges);
+    this.#schemaChanges = [];
+    for (let i = 0; i < slots.length && changed.size > 0; i++) {
+      if (changed.delete(slots[i])) findings[i] |= HEALTH.SCHEMA;
+    }
   }
 
   /** Per series of the batch: its signal, when the anomaly reaches the filter's (or just fell below it) or its filtered findings changed. */
