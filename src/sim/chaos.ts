@@ -139,7 +139,7 @@ export class DeviceChaos {
     this.#condition = {
       silent: kind === "gap",
       intervalFactor: kind === "rate" ? (r.chance(0.5) ? 4 : 0.25) : 1,
-      clockOffset: kind === "skew" ? (r.chance(0.5) ? 1 : -1) * minutes(0.5, 10) : 0,
+      clockOffset: kind === "skew" ? (r.chance(0.5) ? 1 : -1) * Math.round(minutes(0.5, 10)) : 0,
     };
     this.#truth.push({ device: this.#device, kind, from: t, to: this.#until });
     return this.#condition;

@@ -113,7 +113,8 @@ export class Fleet {
     const values: number[] = [];
     for (const d of c.devices) {
       if (r.chance(chaos.skew)) {
-        d.skew = (r.chance(0.5) ? 1 : -1) * (30 + r.next() * 600) * 1e6;
+        // Whole µs: frames carry integral timestamps, and the encoder refuses any other.
+        d.skew = (r.chance(0.5) ? 1 : -1) * Math.round((30 + r.next() * 600) * 1e6);
         this.truth.push({ device: d.id, kind: "skew", from: now, to: now + 3.6e9 });
       }
       const reading = d.machine.step(now, dt);
