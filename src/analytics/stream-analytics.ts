@@ -83,9 +83,6 @@ export class StreamAnalytics {
   readonly #groups = new Map<string, number>();
   /** Per device: arrival time (µs) of the batch that brought its first series. */
   readonly #since = new Map<string, number>();
-  /** The batch being observed: its arrival time, and the slots new in it that changed their device's schema. */
-  #arrival = 0;
-  #schemaChanges: number[] = [];
   #filter: SignalFilter = NO_SIGNALS;
 
   private constructor(kernels: AnalyticsKernels) {
@@ -103,9 +100,6 @@ export class StreamAnalytics {
 
   #newSlot(device: string, channel: string): number {
     const slot = this.#series.add(device, channel);
-    const since = this.#since.get(device);
-    if (since === undefined) this.#since.set(device, this.#arrival);
-    else if (this.#arrival - since >= SCHEMA_SETTLE_US) this.#schemaChanges.push(slot);
     const zone = this.#zones.get(device);
     if (zone !== undefined) {
       const groupKey = `${zone}\u0000${channel}`;
@@ -125,23 +119,31 @@ export class StreamAnalytics {
   observe(batch: ReadingColumns, arrival: number): SeriesSignal[] {
     const n = batch.values.length;
     if (n === 0) return [];
-    this.#arrival = arrival;
+    const known = this.#series.size;
     const slots = this.#slots.of(batch);
     const scores = new Float64Array(n);
     const findings = new Uint32Array(n);
     const reference = this.#peers.levels(slots, batch.values, arrival);
     this.#kernels.analyze(slots, batch.timestamps, new Float64Array(n).fill(arrival), batch.values, reference, scores, findings);
-    if (this.#schemaChanges.length > 0) this.#markSchemaChanges(slots, findings);
+    if (this.#series.size > known) this.#markSchemaChanges(slots, findings, known, arrival);
     this.#series.record(slots, findings, scores, arrival, EVENTS);
     return this.#signals(slots, scores, findings, batch.timestamps);
   }
 
-  /** Adds SCHEMA to the first reading of each series that changed its device's schema in this batch. */
-  #markSchemaChanges(slots: Int32Array, findings: Uint32Array): void {
-    const changed = new Set(this.#schemaChanges);
-    this.#schemaChanges = [];
-    for (let i = 0; i < slots.length && changed.size > 0; i++) {
-      if (changed.delete(slots[i])) findings[i] |= HEALTH.SCHEMA;
+  /**
+   * For the series this batch brought (slots from `known` on): notes when each device was first seen,
+   * and adds SCHEMA to the first reading of a series new to a device seen long enough before.
+   */
+  #markSchemaChanges(slots: Int32Array, findings: Uint32Array, known: number, arrival: number): void {
+    const seen = new Set<number>();
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      if (slot < known || seen.has(slot)) continue;
+      seen.add(slot);
+      const device = this.#series.devices[slot];
+      const since = this.#since.get(device);
+      if (since === undefined) this.#since.set(device, arrival);
+      else if (arrival - since >= SCHEMA_SETTLE_US) findings[i] |= HEALTH.SCHEMA;
     }
   }
 
