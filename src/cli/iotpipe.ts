@@ -7,7 +7,6 @@ import { loadConfig, ConfigError, type Config } from "../config.js";
 import { StreamWorker } from "../workers/stream-worker.js";
 import { QueryResponder } from "../workers/remote-query.js";
 import { AnalyticsPublisher } from "../workers/analytics-channels.js";
-import type { SignalFilter } from "../analytics/stream-analytics.js";
 import { RedisStreamsBus } from "../pipeline/redis-streams-bus.js";
 import { DeviceRegistry } from "../ingest/devices.js";
 import { startIotpipe } from "../main.js";
@@ -20,7 +19,6 @@ import { runFaultEvaluation, EVALUATION_FLEET } from "../eval/faults/run.js";
 import { NabDataError } from "../eval/nab/corpus.js";
 import { PartitionCountError } from "../workers/partition-count.js";
 import { parseWindowSpecs } from "../analytics/windows/window-spec.js";
-import type { WindowResult } from "../analytics/windows/stream-windows.js";
 
 const DEMO_WINDOWS = parseWindowSpecs([
   { name: "avg1m", tumbling: { sizeSeconds: 60 }, match: { channels: ["temperature", "pressure"] }, aggregates: ["mean", "min", "max", "p95"], allowedLatenessSeconds: 30 },
@@ -180,19 +178,10 @@ async function runWorker(config: Config, name: string, write: (line: string) => 
   if (!config.redisUrl) throw new ConfigError("worker needs --redis URL (or IOTPIPE_REDIS_URL)");
   const redis = redisClient(config.redisUrl);
   // Signals and fired windows go to the ingest process (alert rules, WS /v1/windows, zone merging) over
-  // Redis; the zone windows it completes come back to be stored.
-  let worker: StreamWorker | undefined;
-  let filter: SignalFilter | undefined;
-  // The worker stores and reports while it starts: zone windows coming back meanwhile wait for it.
-  const earlyZoneWindows: WindowResult[][] = [];
-  const publisher = await AnalyticsPublisher.start(config.redisUrl, config.region, name, {
-    filter: (f) => {
-      filter = f;
-      worker?.setSignalFilter(f);
-    },
-    zoneWindows: (results) => (worker ? worker.storeZoneWindows(results) : earlyZoneWindows.push(results)),
-  });
-  worker = await StreamWorker.start({
+  // Redis; the signal filter and the zone windows it completes come back. The worker hears the filter
+  // in force before it consumes anything.
+  let publisher: AnalyticsPublisher | undefined;
+  const running = await StreamWorker.create({
     bus: new RedisStreamsBus(config.redisUrl),
     redis,
     dataDir: config.dataDir,
@@ -202,11 +191,13 @@ async function runWorker(config: Config, name: string, write: (line: string) => 
     leaseTtlMs: 3000,
     registry: config.registryFile ? DeviceRegistry.load(config.registryFile) : undefined,
     log: (line) => console.log(`\n${line}`),
-    analytics: { kernels: config.analytics, windows: config.windows, sinks: publisher },
+    analytics: { kernels: config.analytics, windows: config.windows, sinks: { signals: (s) => publisher?.signals(s), windows: (r) => publisher?.windows(r) } },
   });
-  const running = worker;
-  if (filter) running.setSignalFilter(filter);
-  for (const results of earlyZoneWindows.splice(0)) running.storeZoneWindows(results);
+  publisher = await AnalyticsPublisher.start(config.redisUrl, config.region, name, {
+    filter: (f) => running.setSignalFilter(f),
+    zoneWindows: (results) => running.storeZoneWindows(results),
+  });
+  await running.run();
   const responder = await QueryResponder.start(config.redisUrl, config.region, { parts: (query, dryRun) => running.queryParts(query, dryRun), health: (now) => running.health(now) });
   console.log(`worker ${name}: archiving from ${config.redisUrl} into ${config.dataDir}`);
   const timer = setInterval(() => write(`partitions ${JSON.stringify(running.partitions)} | readings stored ${running.readings}`), 1000);
@@ -214,7 +205,7 @@ async function runWorker(config: Config, name: string, write: (line: string) => 
     clearInterval(timer);
     responder.close();
     await running.stop();
-    publisher.close();
+    publisher?.close();
     redis.disconnect();
     console.log(`\nworker ${name} stopped`);
     process.exit(0);

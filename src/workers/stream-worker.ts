@@ -50,6 +50,8 @@ export class StreamWorker {
   #analytics: WorkerAnalytics | undefined;
   #timer: NodeJS.Timeout | undefined;
   #rounds: Promise<void> = Promise.resolve();
+  /** Zone windows handed over before run() took any partition: stored once it has. */
+  #earlyZoneWindows: WindowResult[][] | undefined = [];
   readings = 0;
 
   private constructor(o: StreamWorkerOptions) {
@@ -57,7 +59,11 @@ export class StreamWorker {
     this.#leases = new Leases(o.redis, { region: o.region, partitions: o.partitions, name: o.name, ttlMs: o.leaseTtlMs });
   }
 
-  static async start(o: StreamWorkerOptions): Promise<StreamWorker> {
+  /**
+   * Prepares a worker that consumes nothing yet: set its signal filter (and hand it early zone windows)
+   * now, so that the first batch it stores, perhaps of a long backlog, is already judged by them; then run().
+   */
+  static async create(o: StreamWorkerOptions): Promise<StreamWorker> {
     await settlePartitionCount(o.dataDir, o.partitions);
     const w = new StreamWorker(o);
     if (o.analytics && (o.analytics.kernels || o.analytics.windows.length > 0)) {
@@ -73,11 +79,18 @@ export class StreamWorker {
       );
       for (const [id, spec] of o.registry?.entries() ?? []) if (spec.tags) w.#analytics.defineDevice(id, spec.tags);
     }
-    await w.#round();
-    w.#timer = setInterval(() => {
-      w.#rounds = w.#rounds.then(() => w.#round()).catch((err: Error) => o.log?.(`lease round failed: ${err.message}`));
-    }, Math.max(100, o.leaseTtlMs / 3));
     return w;
+  }
+
+  /** Takes its first partitions and starts consuming them, then renews its leases every third of their TTL. */
+  async run(): Promise<void> {
+    await this.#round();
+    const early = this.#earlyZoneWindows ?? [];
+    this.#earlyZoneWindows = undefined;
+    for (const results of early) this.#analytics?.storeZoneWindows(results);
+    this.#timer = setInterval(() => {
+      this.#rounds = this.#rounds.then(() => this.#round()).catch((err: Error) => this.#o.log?.(`lease round failed: ${err.message}`));
+    }, Math.max(100, this.#o.leaseTtlMs / 3));
   }
 
   /** Partitions this worker owns now. */
@@ -152,7 +165,8 @@ export class StreamWorker {
 
   /** Stores zone windows the ingest process completed, for the partitions owned now. */
   storeZoneWindows(results: WindowResult[]): void {
-    this.#analytics?.storeZoneWindows(results);
+    if (this.#earlyZoneWindows) this.#earlyZoneWindows.push(results);
+    else this.#analytics?.storeZoneWindows(results);
   }
 
   /** What the analytics know of the devices of the partitions owned now. */

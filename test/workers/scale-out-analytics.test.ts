@@ -1,8 +1,9 @@
 // Analytics in scale-out mode: `iotpipe serve --redis` takes the frames, an `iotpipe worker` process
-// archives them and runs the kernels and windows on what it stored; the serve process answers
-// GET /v1/health by asking the worker over Redis and pushes the worker's fired windows to its
-// WS /v1/windows subscribers; the worker's health signals reach the ingest process's alert rules; zone
-// windows are merged in the ingest process and stored by the worker as derived series.
+// (started once they wait in Redis) archives them and runs the kernels and windows on what it stored;
+// the serve process answers GET /v1/health by asking the worker over Redis and pushes the worker's
+// fired windows to its WS /v1/windows subscribers; the worker's health signals reach the ingest
+// process's alert rules; zone windows are merged in the ingest process and stored by the worker as
+// derived series.
 import { describe, it, expect, afterAll } from "vitest";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { spawn } from "node:child_process";
@@ -49,15 +50,6 @@ describe.runIf("binary" in redis || redis.mustFail)("analytics in scale-out mode
     const data = join(dir, "data");
     const ingest = await startServerProcess(data, {}, ["--redis", server.url, "--config", config]);
     cleanups.push(() => ingest.stop());
-    const worker = spawn(process.execPath, [cli, "worker", "--redis", server.url, "--data", data, "--name", "w1", "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
-    worker.stdout!.resume();
-    worker.stderr!.resume();
-    const exited = new Promise((resolve) => worker.once("exit", resolve));
-    cleanups.push(async () => {
-      worker.kill("SIGINT");
-      await exited;
-    });
-
     const subscriber = new WebSocket(`ws://127.0.0.1:${ingest.port}/v1/windows`);
     const windows: { window: string; device: string; aggregates: Record<string, number> }[] = [];
     subscriber.on("message", (d) => windows.push(JSON.parse(String(d))));
@@ -80,6 +72,16 @@ describe.runIf("binary" in redis || redis.mustFail)("analytics in scale-out mode
       expect(ack.accepted).toBe(2);
     }
     ws.close();
+    // The worker starts only now, on a backlog: the alert rules' signal filter must be in force before
+    // it stores its first batch, or the STUCK signal is never sent.
+    const worker = spawn(process.execPath, [cli, "worker", "--redis", server.url, "--data", data, "--name", "w1", "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
+    worker.stdout!.resume();
+    worker.stderr!.resume();
+    const exited = new Promise((resolve) => worker.once("exit", resolve));
+    cleanups.push(async () => {
+      worker.kill("SIGINT");
+      await exited;
+    });
 
     await expect
       .poll(async () => {
