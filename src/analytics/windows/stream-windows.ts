@@ -68,6 +68,8 @@ interface GroupWindow {
   devices: Set<number>;
   emitted: boolean;
   changed: boolean;
+  /** When (µs, the clock) it was last emitted. */
+  emittedAt: number;
 }
 
 interface Definition {
@@ -181,7 +183,7 @@ export class StreamWindows {
     const out: WindowOutput = { results: [], late: [], zoneParts: [], zoneWatermarks: [] };
     for (const def of this.#defs) {
       out.results.push(...this.#fired(def, def.kernel.sweep(now)));
-      this.#emitGroups(def, out);
+      this.#emitGroups(def, out, now);
       for (const [zone, members] of def.zoneDevices) out.zoneWatermarks.push({ window: def.spec.name, zone, watermark: this.#lowest(def, members) });
     }
     return out;
@@ -209,7 +211,7 @@ export class StreamWindows {
       let g = def.groups.get(key);
       if (!g) {
         const devices = spec.groupBy === "zone" ? def.zoneDevices.get(zone!)! : new Set([s.deviceSlot]);
-        def.groups.set(key, (g = { key: group, start: state.start, end: state.end, members: new Map(), devices, emitted: false, changed: false }));
+        def.groups.set(key, (g = { key: group, start: state.start, end: state.end, members: new Map(), devices, emitted: false, changed: false, emittedAt: 0 }));
       }
       g.members.set(slot, state);
       g.changed = true;
@@ -217,8 +219,14 @@ export class StreamWindows {
     return results;
   }
 
-  /** Emits the group windows every member device's watermark has passed (again, after late updates). */
-  #emitGroups(def: Definition, out: WindowOutput): void {
+  /**
+   * Emits the group windows every member device's watermark has passed (again, after late updates).
+   * An emitted window is kept until its lateness has run out and, besides, for a device's idle time
+   * after its last emission: a zone device this worker meets only now (its partition read behind the
+   * others', as when a worker catches up on a backlog) still joins the window, which is emitted again
+   * with every member, not once more with the newcomer alone.
+   */
+  #emitGroups(def: Definition, out: WindowOutput, now: number): void {
     const spec = def.spec;
     for (const [key, g] of def.groups) {
       const wm = this.#lowest(def, g.devices);
@@ -232,8 +240,9 @@ export class StreamWindows {
         }
         g.emitted = true;
         g.changed = false;
+        g.emittedAt = now;
       }
-      if (g.emitted && wm >= g.end + spec.allowedLatenessUs) def.groups.delete(key);
+      if (g.emitted && wm >= g.end + spec.allowedLatenessUs && now - g.emittedAt >= spec.idleUs) def.groups.delete(key);
     }
   }
 }

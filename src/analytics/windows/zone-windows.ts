@@ -18,6 +18,8 @@ interface Pending {
   parts: Map<number | string, WindowState>;
   emitted: boolean;
   changed: boolean;
+  /** When (ms) it was last emitted. */
+  emittedAt: number;
 }
 
 /** The workers zone windows wait for: a fixed number, or those that swept within the last `staleMs`. */
@@ -73,7 +75,7 @@ export class ZoneWindows {
       if (!def) continue;
       const key = `${p.window}\u0000${p.zone}\u0000${p.channel}\u0000${p.state.end}`;
       let pending = this.#pending.get(key);
-      if (!pending) this.#pending.set(key, (pending = { spec: def.spec, zone: p.zone, channel: p.channel, end: p.state.end, parts: new Map(), emitted: false, changed: false }));
+      if (!pending) this.#pending.set(key, (pending = { spec: def.spec, zone: p.zone, channel: p.channel, end: p.state.end, parts: new Map(), emitted: false, changed: false, emittedAt: 0 }));
       pending.parts.set(worker, p.state);
       pending.changed = true;
     }
@@ -92,8 +94,11 @@ export class ZoneWindows {
         out.push(windowResult(p.spec, merged, `zone:${p.zone}`, p.channel, p.zone));
         p.emitted = true;
         p.changed = false;
+        p.emittedAt = now;
       }
-      if (p.emitted && wm >= p.end + p.spec.allowedLatenessUs) this.#pending.delete(key);
+      // Kept a device's idle time after its last emission too: a worker's part updated with a device
+      // it met late (see StreamWindows) replaces its earlier part here.
+      if (p.emitted && wm >= p.end + p.spec.allowedLatenessUs && now - p.emittedAt >= p.spec.idleUs / 1000) this.#pending.delete(key);
     }
     return out;
   }

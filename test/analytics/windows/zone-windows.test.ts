@@ -51,4 +51,25 @@ describe("zone windows across workers", () => {
     const done = zones.take("a", [], a.zoneWatermarks, true, 4500);
     expect(done.map((r) => [r.device, r.start, r.aggregates.count])).toEqual([["zone:A", T0, 60]]);
   });
+
+  it("merge a zone device a worker meets late into the window already emitted, instead of replacing it", async () => {
+    // One worker, two devices of zone A: m-2's readings come only after m-1's minute went out (its
+    // partition was read behind, as when a worker catches up on a backlog).
+    const zones = await ZoneWindows.create(specs, 1);
+    const w = await StreamWindows.create(specs);
+    for (const d of ["m-1", "m-2"]) w.defineDevice(d, { zone: "A" });
+    const seventySeconds = (device: string) => ({
+      devices: [device],
+      channels: ["temperature"],
+      device: new Uint32Array(70),
+      channel: new Uint32Array(70),
+      timestamps: Float64Array.from({ length: 70 }, (_, s) => T0 + s * S),
+      values: new Float64Array(70).fill(1),
+    });
+    const emitted = (out: WindowOutput, nowMs: number) => zones.take(0, out.zoneParts, out.zoneWatermarks, true, nowMs).map((r) => [r.start, r.aggregates.count, r.update]);
+    w.observe(seventySeconds("m-1"), 0);
+    expect(emitted(w.sweep(1 * S), 1000)).toEqual([[T0, 60, false]]);
+    w.observe(seventySeconds("m-2"), 2 * S);
+    expect(emitted(w.sweep(3 * S), 3000)).toEqual([[T0, 120, true]]);
+  });
 });
