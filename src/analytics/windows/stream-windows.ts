@@ -7,7 +7,7 @@ import type { ReadingColumns } from "../../archive/batch.js";
 import { compileMatch, type SeriesPredicate } from "../series-match.js";
 import { WindowKernel, WINDOW_FLAG, type FiredWindow } from "./window-kernel.js";
 import { aggregate, type WindowState } from "./window-state.js";
-import type { WindowSpec } from "./window-spec.js";
+import { groupWindowSpent, type WindowSpec } from "./window-spec.js";
 import { ReadingSlots } from "../reading-slots.js";
 
 /** A fired window of a series or a group, with the aggregates its definition asks for. */
@@ -220,11 +220,10 @@ export class StreamWindows {
   }
 
   /**
-   * Emits the group windows every member device's watermark has passed (again, after late updates).
-   * An emitted window is kept until its lateness has run out and, besides, for a device's idle time
-   * after its last emission: a zone device this worker meets only now (its partition read behind the
-   * others', as when a worker catches up on a backlog) still joins the window, which is emitted again
-   * with every member, not once more with the newcomer alone.
+   * Emits the group windows every member device's watermark has passed (again, after late updates),
+   * and forgets those spent (groupWindowSpent): a zone device this worker meets only after emitting a
+   * window (as when a worker catches up on a backlog) joins it, and the window is emitted again with
+   * every member, not once more with the newcomer alone.
    */
   #emitGroups(def: Definition, out: WindowOutput, now: number): void {
     const spec = def.spec;
@@ -242,7 +241,7 @@ export class StreamWindows {
         g.changed = false;
         g.emittedAt = now;
       }
-      if (g.emitted && wm >= g.end + spec.allowedLatenessUs && now - g.emittedAt >= spec.idleUs) def.groups.delete(key);
+      if (g.emitted && groupWindowSpent(spec, g.end, wm, now - g.emittedAt)) def.groups.delete(key);
     }
   }
 }

@@ -29,6 +29,15 @@ export interface WindowSpec {
   store: boolean;
 }
 
+/**
+ * Whether a group window already emitted can be forgotten: the watermark is past its end by the allowed
+ * lateness and, besides, a device's idle time has passed since its last emission (`sinceEmittedUs`,
+ * clock time), so a device met late, its partition read behind the others', still joins it.
+ */
+export function groupWindowSpent(spec: WindowSpec, end: number, watermark: number, sinceEmittedUs: number): boolean {
+  return watermark >= end + spec.allowedLatenessUs && sinceEmittedUs >= spec.idleUs;
+}
+
 /** Why a window definition was refused: `path` names the field. */
 export class WindowConfigError extends Error {
   override readonly name = "WindowConfigError";

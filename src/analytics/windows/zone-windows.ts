@@ -7,7 +7,7 @@
 // and another claims its partitions) no longer holds zones back.
 import { WindowKernel } from "./window-kernel.js";
 import type { WindowState } from "./window-state.js";
-import type { WindowSpec } from "./window-spec.js";
+import { groupWindowSpent, type WindowSpec } from "./window-spec.js";
 import { windowResult, type WindowResult, type ZonePart, type ZoneWatermark } from "./stream-windows.js";
 
 interface Pending {
@@ -96,9 +96,8 @@ export class ZoneWindows {
         p.changed = false;
         p.emittedAt = now;
       }
-      // Kept a device's idle time after its last emission too: a worker's part updated with a device
-      // it met late (see StreamWindows) replaces its earlier part here.
-      if (p.emitted && wm >= p.end + p.spec.allowedLatenessUs && now - p.emittedAt >= p.spec.idleUs / 1000) this.#pending.delete(key);
+      // Kept as long as in the workers: a worker's part updated with a device it met late replaces its earlier part here.
+      if (p.emitted && groupWindowSpent(p.spec, p.end, wm, (now - p.emittedAt) * 1000)) this.#pending.delete(key);
     }
     return out;
   }
