@@ -18,6 +18,8 @@ export interface ServerOptions {
   profileDir?: string;
   /** More `serve` arguments (e.g. `--redis URL`). */
   args?: string[];
+  /** The port to listen on (default: any free one); scale-out ingest processes may share one. */
+  port?: number;
 }
 
 export interface IotpipeServer {
@@ -35,7 +37,7 @@ export interface IotpipeServer {
 export function startIotpipeServer(options: ServerOptions = {}): Promise<IotpipeServer> {
   const dir = mkdtempSync(join(tmpdir(), "iotpipe-bench-ingest-"));
   const dataDir = join(dir, "data");
-  const args = [CLI, "serve", "--port", "0", "--data", dataDir, ...(options.args ?? [])];
+  const args = [CLI, "serve", "--port", String(options.port ?? 0), "--data", dataDir, ...(options.args ?? [])];
   if (options.config) {
     const file = join(dir, "config.json");
     writeFileSync(file, JSON.stringify(options.config));

@@ -1,6 +1,6 @@
 // One machine in scale-out mode: a Redis server (temporary directory, append-only file fsynced every
-// second), `iotpipe worker` processes archiving from its streams, and an `iotpipe serve --redis URL`
-// ingest process.
+// second), `iotpipe worker` processes archiving from its streams, and `iotpipe serve --redis URL`
+// ingest processes (one, or several sharing a port: the kernel spreads connections among them).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -51,6 +51,10 @@ function storedBy(output: string): number {
 
 export interface NodeOptions {
   workers: number;
+  /** Ingest processes, all on one port (default 1). */
+  servers?: number;
+  /** Open-files limit for each ingest process. */
+  fdLimit?: number;
   profileDir?: string;
   progress: (text: string) => void;
 }
@@ -58,7 +62,9 @@ export interface NodeOptions {
 export interface ScaleOutNode {
   redisPid: number;
   workerPids: number[];
+  /** The first ingest process (all of them listen on its port). */
   server: IotpipeServer;
+  servers: IotpipeServer[];
   /** Readings the workers have stored so far (from their status lines, once a second). */
   stored(): number;
   /** Stops the ingest process, the workers (SIGINT: they checkpoint) and Redis; removes the files. */
@@ -96,14 +102,25 @@ export async function startScaleOutNode(o: NodeOptions): Promise<ScaleOutNode> {
       return { child, ...watched(child) };
     });
     await Promise.all(workers.map((w, i) => w.waitFor(/archiving from/, 30_000, `worker ${i}`)));
-    const server = await startIotpipeServer({ args: ["--redis", url], profileDir: o.profileDir });
+    const start = (port?: number) => startIotpipeServer({ args: ["--redis", url], profileDir: o.profileDir, fdLimit: o.fdLimit, port });
+    // Several ingest processes share a port chosen here: Linux lets no other socket join one the
+    // kernel picked (port 0) with SO_REUSEPORT.
+    const shared = (o.servers ?? 1) > 1 ? await freePort() : undefined;
+    const servers = [await start(shared)];
+    try {
+      for (let i = 1; i < (o.servers ?? 1); i++) servers.push(await start(shared));
+    } catch (err) {
+      await Promise.all(servers.map((s) => s.stop()));
+      throw err;
+    }
     return {
       redisPid: redis.pid!,
       workerPids: workers.map((w) => w.child.pid!),
-      server,
+      server: servers[0],
+      servers,
       stored: () => workers.reduce((n, w) => n + storedBy(w.output()), 0),
       async stop() {
-        await server.stop();
+        await Promise.all(servers.map((s) => s.stop()));
         for (const w of workers) w.child.kill("SIGINT");
         await Promise.all(workers.map((w) => exitOf(w.child, 30_000)));
         redis.kill("SIGTERM");
