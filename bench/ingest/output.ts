@@ -40,7 +40,7 @@ function show(value: number | null, unit: string | null): string {
 }
 
 /** The details worth a glance in table mode. */
-const SHOWN = ["load", "mode", "offered_readings_per_s", "connections", "retry_answers", "frame_errors", "pool_wraps", "generator_cores", "target", "per"];
+const SHOWN = ["load", "mode", "analytics", "offered_readings_per_s", "connections", "retry_answers", "frame_errors", "pool_wraps", "generator_cores", "target", "per"];
 
 export const tableReporter: Reporter = {
   scenario(name, note) {

@@ -1,6 +1,7 @@
 // A throughput scenario end to end: a fresh iotpipe server per measured load (and, for line
-// protocol, a fresh VictoriaMetrics fed the same bodies), the half-load latency run where asked, and
-// the server's own counters as a cross-check of the generators' acknowledgements.
+// protocol, a fresh VictoriaMetrics fed the same bodies, then iotpipe again storing only, with its
+// analytics off, as VictoriaMetrics does), the half-load latency run where asked, and the server's own
+// counters as a cross-check of the generators' acknowledgements.
 import { emitMeasured, round, roundOrNull, type Emit } from "./emit.js";
 import { serverAckQuantiles, serverMetrics, startIotpipeServer } from "./iotpipe-server.js";
 import { diskBytes, measureLoad, type Measured } from "./measure.js";
@@ -31,10 +32,11 @@ function diskDetails(disk: { total: number; wal: number }, readings: number): Re
   };
 }
 
-/** Runs one load against a fresh iotpipe server; returns what was measured. */
-async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half", rate?: number): Promise<Measured> {
-  ctx.progress(`${s.name}: iotpipe, ${load} load${rate ? ` (${Math.round(rate)} readings/s offered)` : ""}`);
-  const server = await startIotpipeServer({ profileDir: ctx.profileDir, env: ctx.env });
+/** Runs one load against a fresh iotpipe server (with its analytics off when `storeOnly`); returns what was measured. */
+async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half", rate?: number, storeOnly = false): Promise<Measured> {
+  ctx.progress(`${s.name}: iotpipe${storeOnly ? " (analytics off)" : ""}, ${load} load${rate ? ` (${Math.round(rate)} readings/s offered)` : ""}`);
+  const env = storeOnly ? { ...ctx.env, IOTPIPE_ANALYTICS: "off" } : ctx.env;
+  const server = await startIotpipeServer({ profileDir: ctx.profileDir, env });
   let m: Measured;
   let counters: Record<string, number>;
   let serverAck: (number | null)[];
@@ -53,7 +55,7 @@ async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half
     ctx.emit("iotpipe"),
     s,
     m,
-    { load, ...(rate ? { offered_readings_per_s: Math.round(rate) } : {}) },
+    { load, ...(rate ? { offered_readings_per_s: Math.round(rate) } : {}), ...(storeOnly ? { analytics: "off" } : {}) },
     {
       server_workers: server.workers,
       durable: "acked after the WAL fsync (group commit)",
@@ -98,15 +100,23 @@ export async function runLoadScenario(s: LoadScenario, ctx: LoadContext): Promis
     await iotpipeRun(sizedFor(s, half), ctx, "half", half);
   }
   if (s.peer && ctx.peer) {
+    let theirs: Measured;
     try {
-      const theirs = await victoriaRun(s, ctx, ctx.peer);
-      const ratio = theirs.window.readingsPerSecond > 0 ? round(max.window.readingsPerSecond / theirs.window.readingsPerSecond, 3) : null;
-      ctx.emit("iotpipe")("readings_per_s_vs_victoria_metrics", ratio, "ratio", {
-        note: "iotpipe readings/s ÷ VictoriaMetrics readings/s, same bodies, same generators, one run",
-      });
+      theirs = await victoriaRun(s, ctx, ctx.peer);
     } catch (err) {
       ctx.emit("victoria-metrics")("failed", null, null, { error: (err as Error).message });
+      return max;
     }
+    const vs = (ours: Measured) => (theirs.window.readingsPerSecond > 0 ? round(ours.window.readingsPerSecond / theirs.window.readingsPerSecond, 3) : null);
+    ctx.emit("iotpipe")("readings_per_s_vs_victoria_metrics", vs(max), "ratio", {
+      note: "iotpipe readings/s ÷ VictoriaMetrics readings/s, same bodies, same generators, one run",
+    });
+    // Like for like: VictoriaMetrics stores; iotpipe also scores every reading unless told not to.
+    const storing = await iotpipeRun(s, ctx, "max", undefined, true);
+    ctx.emit("iotpipe")("readings_per_s_vs_victoria_metrics_storing_only", vs(storing), "ratio", {
+      analytics: "off",
+      note: "iotpipe with IOTPIPE_ANALYTICS=off (storing only, as VictoriaMetrics does) ÷ VictoriaMetrics readings/s, same bodies, same generators, one run",
+    });
   }
   return max;
 }
