@@ -8,6 +8,7 @@ import { blocksFromBytes, blocksToBytes } from "./edge-blocks.js";
 import { streamName, type Bus, type BusEntry, type Consumer, type StreamId } from "./bus.js";
 import { PUBLISH, READ, CLAIM, ACK, BACKLOG, SCRIPTS, type Script } from "./redis-scripts.js";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
+import { PublishCoalescer } from "./publish-coalescer.js";
 
 /** The entry field holding Arrow IPC stream bytes. A new wire format gets a new field name. */
 const BATCH_FIELD = "arrow";
@@ -23,6 +24,11 @@ export interface RedisStreamsBusOptions {
   maxBacklog?: number;
   /** First and longest pause between two attempts of a waiting publish, in ms. Default [1, 100]. */
   backoffMs?: readonly [number, number];
+  /**
+   * Merge what is published to a stream while its last publication is on its way into one entry
+   * (publish-coalescer.ts): fewer, larger entries under load. Default off: one entry per publish.
+   */
+  coalesce?: boolean;
 }
 
 type Arg = string | number | Buffer;
@@ -46,6 +52,7 @@ export class RedisStreamsBus implements Bus {
   /** Entries a blocking read received beyond its count, per "group\0consumer" (see #block). */
   readonly #carried = new Map<string, BusEntry[]>();
   readonly #sleepers = new Set<() => void>();
+  readonly #coalescer: PublishCoalescer<StreamId> | undefined;
   #closed = false;
 
   /**
@@ -53,13 +60,14 @@ export class RedisStreamsBus implements Bus {
    *   owns and closes what it returns: one connection for commands, one per blocking read in flight).
    */
   constructor(redis: string | (() => Redis), options: RedisStreamsBusOptions = {}) {
-    const { maxBacklog = 10_000, backoffMs = [1, 100] } = options;
+    const { maxBacklog = 10_000, backoffMs = [1, 100], coalesce = false } = options;
     if (!(maxBacklog === Infinity || (Number.isSafeInteger(maxBacklog) && maxBacklog > 0))) {
       throw new RangeError(`maxBacklog must be a positive integer or Infinity, not ${maxBacklog}`);
     }
     if (!(backoffMs[0] > 0 && backoffMs[1] >= backoffMs[0])) throw new RangeError(`backoffMs must be [first > 0, longest ≥ first], not [${backoffMs.join(", ")}]`);
     this.#maxBacklog = maxBacklog;
     this.#backoff = backoffMs;
+    this.#coalescer = coalesce ? new PublishCoalescer((stream, batch) => this.#publish(stream, batch)) : undefined;
     this.#connect = typeof redis === "string" ? () => redisClient(redis) : redis;
     this.#client = this.#connect();
     // Loaded first on the command connection, so no EVALSHA on it meets NOSCRIPT and falls back to
@@ -67,7 +75,11 @@ export class RedisStreamsBus implements Bus {
     this.#ready = Promise.all(SCRIPTS.map((s) => this.#client.call("SCRIPT", "LOAD", s.body))).catch(() => {});
   }
 
-  async publish(stream: StreamId, batch: FlaggedColumns): Promise<string> {
+  publish(stream: StreamId, batch: FlaggedColumns): Promise<string> {
+    return this.#coalescer ? this.#coalescer.publish(streamName(stream), stream, batch) : this.#publish(stream, batch);
+  }
+
+  async #publish(stream: StreamId, batch: FlaggedColumns): Promise<string> {
     const ipc = batchToIPC(batch);
     const payload = Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength);
     const key = streamName(stream);
