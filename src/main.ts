@@ -76,7 +76,7 @@ function withClockCorrections(devices: DeviceHealth[], clocks: ClockSkew): Devic
 export async function startIotpipe(config: Config, log: (line: string) => void = console.log, bus?: Bus): Promise<Running> {
   warnIfFallback(log);
   const scaleOut = bus === undefined && config.redisUrl !== undefined;
-  // The ingest process publishes each turn's frames per stream: merged while the last one is on its way.
+  // The ingest process publishes each turn's frames per stream: merged while two are on their way.
   bus ??= config.redisUrl ? new RedisStreamsBus(config.redisUrl, { coalesce: true }) : new MemoryBus();
   const registry = config.registryFile ? DeviceRegistry.load(config.registryFile) : new DeviceRegistry();
   let pool: WorkerPool | undefined;

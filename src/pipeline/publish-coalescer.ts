@@ -1,7 +1,7 @@
-// Publishing with one publication in flight per stream: batches published to a stream while its last
-// publication is on its way wait, and go out merged into one entry when it returns. Batching that grows
-// with load and costs nothing when idle: an entry costs the same Arrow IPC encoding and Redis round trip
-// on the ingest process, and decoding on the worker's, whether it holds one reading or thousands.
+// Publishing with a few publications in flight per stream: batches published to a stream while those
+// are on their way wait, and go out merged into one entry when one returns. Batching that grows with
+// load and costs nothing when idle: an entry costs the same Arrow IPC encoding and Redis round trip on
+// the ingest process, and decoding on the worker's, whether it holds one reading or thousands.
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
 import { mergeBatches } from "./merge-batches.js";
 
@@ -13,11 +13,21 @@ interface Waiting {
 
 /** Most readings merged into one entry (more when one batch alone holds more). */
 const MAX_MERGED_READINGS = 1 << 16;
+/**
+ * Publications in flight per stream before batches wait to be merged. Two, not one: a batch that
+ * arrives while one publication is on its way goes out at once instead of waiting a round trip.
+ */
+const IN_FLIGHT = 2;
+
+interface StreamQueue {
+  waiting: Waiting[];
+  sending: number;
+}
 
 export class PublishCoalescer<S> {
   readonly #send: (stream: S, batch: FlaggedColumns) => Promise<string>;
-  /** Per stream with a publication in flight, the batches waiting for it to return. */
-  readonly #waiting = new Map<string, Waiting[]>();
+  /** Per stream with a publication in flight, the batches waiting to go out. */
+  readonly #queues = new Map<string, StreamQueue>();
 
   /** @param send publishes one batch as one entry of `stream`, resolving with the entry's id. */
   constructor(send: (stream: S, batch: FlaggedColumns) => Promise<string>) {
@@ -27,26 +37,25 @@ export class PublishCoalescer<S> {
   /** Publishes `batch` to `stream` (named `key`); resolves with the id of the entry that carried it. */
   publish(key: string, stream: S, batch: FlaggedColumns): Promise<string> {
     return new Promise<string>((resolve, reject) => {
-      const waiting = this.#waiting.get(key);
-      if (waiting) {
-        waiting.push({ batch, resolve, reject });
-        return;
-      }
-      const queue: Waiting[] = [{ batch, resolve, reject }];
-      this.#waiting.set(key, queue);
-      void this.#drain(key, stream, queue);
+      let queue = this.#queues.get(key);
+      if (!queue) this.#queues.set(key, (queue = { waiting: [], sending: 0 }));
+      queue.waiting.push({ batch, resolve, reject });
+      if (queue.sending < IN_FLIGHT) void this.#drain(key, stream, queue);
     });
   }
 
-  async #drain(key: string, stream: S, queue: Waiting[]): Promise<void> {
-    while (queue.length > 0) {
+  /** Sends what waits, merged, until nothing does (one of the stream's IN_FLIGHT senders). */
+  async #drain(key: string, stream: S, queue: StreamQueue): Promise<void> {
+    queue.sending++;
+    const waiting = queue.waiting;
+    while (waiting.length > 0) {
       // The waiting batches in publish order, up to MAX_MERGED_READINGS (the first whatever its size).
       let take = 1;
-      let readings = queue[0].batch.timestamps.length;
-      while (take < queue.length && readings + queue[take].batch.timestamps.length <= MAX_MERGED_READINGS) {
-        readings += queue[take++].batch.timestamps.length;
+      let readings = waiting[0].batch.timestamps.length;
+      while (take < waiting.length && readings + waiting[take].batch.timestamps.length <= MAX_MERGED_READINGS) {
+        readings += waiting[take++].batch.timestamps.length;
       }
-      const group = queue.splice(0, take);
+      const group = waiting.splice(0, take);
       try {
         const id = await this.#send(stream, mergeBatches(group.map((w) => w.batch)));
         for (const w of group) w.resolve(id);
@@ -54,6 +63,6 @@ export class PublishCoalescer<S> {
         for (const w of group) w.reject(err);
       }
     }
-    this.#waiting.delete(key);
+    if (--queue.sending === 0) this.#queues.delete(key);
   }
 }

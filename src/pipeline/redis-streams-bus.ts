@@ -25,7 +25,7 @@ export interface RedisStreamsBusOptions {
   /** First and longest pause between two attempts of a waiting publish, in ms. Default [1, 100]. */
   backoffMs?: readonly [number, number];
   /**
-   * Merge what is published to a stream while its last publication is on its way into one entry
+   * Merge what is published to a stream while two publications are on their way into one entry
    * (publish-coalescer.ts): fewer, larger entries under load. Default off: one entry per publish.
    */
   coalesce?: boolean;
