@@ -2,6 +2,7 @@
 // a dense table of series numbers for the usual small dictionaries and first-seen numbering past it.
 import { describe, expect, it } from "vitest";
 import { splitBySeries, type ReadingColumns } from "../../src/archive/batch.js";
+import { columnsOf as batchOf, type Row } from "../support/columns.js";
 
 /** Each series' points, by key, in the order splitBySeries gives them. */
 function runsOf(batch: ReadingColumns): Record<string, [number, number][]> {
@@ -13,19 +14,8 @@ function runsOf(batch: ReadingColumns): Record<string, [number, number][]> {
   return out;
 }
 
-function batchOf(devices: string[], channels: string[], rows: [number, number, number, number][]): ReadingColumns {
-  return {
-    devices,
-    channels,
-    device: Uint32Array.from(rows, (r) => r[0]),
-    channel: Uint32Array.from(rows, (r) => r[1]),
-    timestamps: Float64Array.from(rows, (r) => r[2]),
-    values: Float64Array.from(rows, (r) => r[3]),
-  };
-}
-
 describe("splitting a batch by series", () => {
-  const rows: [number, number, number, number][] = [
+  const rows: Row[] = [
     [1, 0, 30, 1],
     [0, 1, 10, 2],
     [1, 0, 20, 3],
@@ -51,7 +41,7 @@ describe("splitting a batch by series", () => {
     // 1 100 devices × 1 000 channels: past the 2^20 pairs a table per pair may take.
     const devices = Array.from({ length: 1100 }, (_, i) => `d${i}`);
     const channels = Array.from({ length: 1000 }, (_, i) => `c${i}`);
-    const wide = rows.map(([d, c, t, v]): [number, number, number, number] => [d * 1000, c * 999, t, v]);
+    const wide = rows.map(([d, c, t, v]): Row => [d * 1000, c * 999, t, v]);
     expect(runsOf(batchOf(devices, channels, wide))).toEqual({
       "d1000/c0": [
         [30, 1],

@@ -1,18 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { mergeBatches } from "../../src/pipeline/merge-batches.js";
 import type { FlaggedColumns } from "../../src/ingest/batch-builder.js";
-
-function batch(devices: string[], channels: string[], rows: [number, number, number, number, number][]): FlaggedColumns {
-  return {
-    devices,
-    channels,
-    device: Uint32Array.from(rows, (r) => r[0]),
-    channel: Uint32Array.from(rows, (r) => r[1]),
-    timestamps: Float64Array.from(rows, (r) => r[2]),
-    values: Float64Array.from(rows, (r) => r[3]),
-    flags: Uint8Array.from(rows, (r) => r[4]),
-  };
-}
+import { columnsOf as batch } from "../support/columns.js";
 
 const readings = (b: FlaggedColumns) =>
   Array.from(b.timestamps, (t, i) => [b.devices[b.device[i]], b.channels[b.channel[i]], t, b.values[i], b.flags[i]]);
