@@ -44,3 +44,14 @@ export function mergeBatches(batches: readonly FlaggedColumns[]): FlaggedColumns
   if (batches.some((b) => b.blocks)) out.blocks = concatBlocks(batches.map((b) => b.blocks), starts);
   return out;
 }
+
+/**
+ * How many of `queued`, from the first, one merge takes: as many as fit in `maxReadings` readings, and
+ * the first whatever its size.
+ */
+export function mergeCount(queued: readonly { batch: FlaggedColumns }[], maxReadings: number): number {
+  let take = 1;
+  let readings = queued[0].batch.timestamps.length;
+  while (take < queued.length && readings + queued[take].batch.timestamps.length <= maxReadings) readings += queued[take++].batch.timestamps.length;
+  return take;
+}

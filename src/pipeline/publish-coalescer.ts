@@ -3,7 +3,7 @@
 // load and costs nothing when idle: an entry costs the same Arrow IPC encoding and Redis round trip on
 // the ingest process, and decoding on the worker's, whether it holds one reading or thousands.
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
-import { mergeBatches } from "./merge-batches.js";
+import { mergeBatches, mergeCount } from "./merge-batches.js";
 
 interface Waiting {
   batch: FlaggedColumns;
@@ -50,12 +50,7 @@ export class PublishCoalescer<S> {
     const waiting = queue.waiting;
     while (waiting.length > 0) {
       // The waiting batches in publish order, up to MAX_MERGED_READINGS (the first whatever its size).
-      let take = 1;
-      let readings = waiting[0].batch.timestamps.length;
-      while (take < waiting.length && readings + waiting[take].batch.timestamps.length <= MAX_MERGED_READINGS) {
-        readings += waiting[take++].batch.timestamps.length;
-      }
-      const group = waiting.splice(0, take);
+      const group = waiting.splice(0, mergeCount(waiting, MAX_MERGED_READINGS));
       try {
         const id = await this.#send(stream, mergeBatches(group.map((w) => w.batch)));
         for (const w of group) w.resolve(id);

@@ -5,7 +5,7 @@
 // with load and costs nothing when idle). Entries are acked once the worker's archive holds them
 // durably; entries a worker could not store stay unacked and are retried.
 import { LANES, idsByStream, type Bus, type BusEntry, type StreamId } from "../pipeline/bus.js";
-import { mergeBatches } from "../pipeline/merge-batches.js";
+import { mergeBatches, mergeCount } from "../pipeline/merge-batches.js";
 import type { WorkerPool } from "./pool.js";
 
 export const ARCHIVER_GROUP = "archivers";
@@ -61,12 +61,7 @@ export class Dispatcher {
     const dispatch = (partition: number, queue: PartitionQueue) => {
       if (queue.waiting.length === 0 || queue.appending >= APPENDS_PER_PARTITION) return;
       // The waiting entries in arrival order, up to MAX_APPEND_READINGS (the first one whatever its size).
-      let take = 1;
-      let readings = queue.waiting[0].batch.timestamps.length;
-      while (take < queue.waiting.length && readings + queue.waiting[take].batch.timestamps.length <= MAX_APPEND_READINGS) {
-        readings += queue.waiting[take++].batch.timestamps.length;
-      }
-      const entries = queue.waiting.splice(0, take);
+      const entries = queue.waiting.splice(0, mergeCount(queue.waiting, MAX_APPEND_READINGS));
       queue.appending++;
       const task = this.#store(bus, pool, partition, entries).finally(() => {
         inFlight.delete(task);
