@@ -23,7 +23,8 @@ import {
   type Timestamp,
 } from "apache-arrow";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
-import { utf8Data, utf8Strings } from "./utf8-column.js";
+import { IpcStreamLayout, type StreamContent } from "./ipc-stream.js";
+import { stringsAt, utf8Buffers, utf8Data, utf8Strings } from "./utf8-column.js";
 
 /** Why a batch could not be turned into Arrow, or Arrow bytes into a batch. */
 export type ArrowBatchErrorCode = "BAD_BATCH" | "BAD_IPC" | "BAD_SCHEMA" | "TIMESTAMP_RANGE";
@@ -69,6 +70,50 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** The batch as one Arrow RecordBatch; the value, flag and index columns are shared, not copied. */
 export function batchToRecordBatch(batch: FlaggedColumns): RecordBatch {
+  const n = rowsOf(batch);
+  const device = dictionaryData(DEVICE, batch.device, checkedDictionary("device", batch.device, batch.devices));
+  const channel = dictionaryData(CHANNEL, batch.channel, checkedDictionary("channel", batch.channel, batch.channels));
+  const ts = makeData({ type: TS, length: n, nullCount: 0, data: timestampsOut(batch.timestamps) });
+  const value = makeData({ type: VALUE, length: n, nullCount: 0, data: batch.values });
+  const flags = makeData({ type: FLAGS, length: n, nullCount: 0, data: batch.flags });
+  return new RecordBatch(BATCH_SCHEMA, makeData({ type: ROW, length: n, nullCount: 0, children: [device, channel, ts, value, flags] }));
+}
+
+/** Bytes per row of each column in the stream: device and channel indices (int32), ts (int64), value, flags. */
+const WIDTHS = [4, 4, 8, 8, 1];
+
+/**
+ * @internal The direct writer and reader of this schema's streams (ipc-stream.ts), learned from the bytes
+ * Arrow's writer makes for a small batch; undefined (Arrow's writer and reader for everything) when
+ * they do not check out.
+ */
+export const LAYOUT = IpcStreamLayout.learn(
+  RecordBatchStreamWriter.writeAll([
+    batchToRecordBatch({
+      devices: ["a", "bc"],
+      channels: ["t"],
+      device: Uint32Array.of(0, 1, 1),
+      channel: Uint32Array.of(0, 0, 0),
+      timestamps: Float64Array.of(1, 2, 3),
+      values: Float64Array.of(0.5, 1.5, 2.5),
+      flags: Uint8Array.of(0, 1, 0),
+    }),
+  ]).toUint8Array(true),
+  2,
+  WIDTHS,
+);
+
+/** Arrow IPC stream bytes (schema, two dictionaries, one record batch, end-of-stream marker) of a batch. */
+export function batchToIPC(batch: FlaggedColumns): Uint8Array {
+  const n = rowsOf(batch);
+  if (!LAYOUT || n === 0) return RecordBatchStreamWriter.writeAll([batchToRecordBatch(batch)]).toUint8Array(true);
+  const devices = utf8Buffers(checkedDictionary("device", batch.device, batch.devices));
+  const channels = utf8Buffers(checkedDictionary("channel", batch.channel, batch.channels));
+  const columns = [batch.device, batch.channel, timestampsOut(batch.timestamps), batch.values, batch.flags].map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+  return LAYOUT.write({ dictionaries: [devices, channels], columns, rows: n });
+}
+
+function rowsOf(batch: FlaggedColumns): number {
   const n = batch.timestamps.length;
   if (batch.values.length !== n || batch.device.length !== n || batch.channel.length !== n || batch.flags.length !== n) {
     throw new ArrowBatchError(
@@ -76,17 +121,11 @@ export function batchToRecordBatch(batch: FlaggedColumns): RecordBatch {
       `columns differ in length: ts ${n}, value ${batch.values.length}, device ${batch.device.length}, channel ${batch.channel.length}, flags ${batch.flags.length}`,
     );
   }
-  const device = dictionaryData(DEVICE, "device", batch.device, batch.devices);
-  const channel = dictionaryData(CHANNEL, "channel", batch.channel, batch.channels);
-  const ts = makeData({ type: TS, length: n, nullCount: 0, data: LITTLE_ENDIAN ? timestampsToInt64(batch.timestamps) : timestampsToInt64Slow(batch.timestamps) });
-  const value = makeData({ type: VALUE, length: n, nullCount: 0, data: batch.values });
-  const flags = makeData({ type: FLAGS, length: n, nullCount: 0, data: batch.flags });
-  return new RecordBatch(BATCH_SCHEMA, makeData({ type: ROW, length: n, nullCount: 0, children: [device, channel, ts, value, flags] }));
+  return n;
 }
 
-/** Arrow IPC stream bytes (schema, two dictionaries, one record batch) of a batch. */
-export function batchToIPC(batch: FlaggedColumns): Uint8Array {
-  return RecordBatchStreamWriter.writeAll([batchToRecordBatch(batch)]).toUint8Array(true);
+function timestampsOut(ts: Float64Array): BigInt64Array {
+  return LITTLE_ENDIAN ? timestampsToInt64(ts) : timestampsToInt64Slow(ts);
 }
 
 /**
@@ -94,6 +133,13 @@ export function batchToIPC(batch: FlaggedColumns): Uint8Array {
  * the device/channel indices) are views into `bytes` when it is suitably aligned: do not reuse it.
  */
 export function batchFromIPC(bytes: Uint8Array): FlaggedColumns {
+  // A stream with the batch schema (every stream iotpipe writes) is read directly or refused: Arrow's
+  // reader trusts the lengths in the bytes, and a damaged one can make it allocate without bound.
+  if (LAYOUT && LITTLE_ENDIAN && LAYOUT.hasSchemaOf(bytes)) {
+    const content = LAYOUT.read(bytes);
+    if (!content) throw new ArrowBatchError("BAD_IPC", `an Arrow IPC stream of the batch schema (${bytes.byteLength} bytes) is cut short, damaged or holds other than one record batch without nulls`);
+    return batchFromContent(content);
+  }
   try {
     const batches = RecordBatchReader.from(bytes).readAll();
     if (batches.length !== 1) throw new ArrowBatchError("BAD_IPC", `expected one record batch in ${bytes.byteLength} bytes, found ${batches.length}`);
@@ -149,7 +195,42 @@ export function batchFromRecordBatch(rb: RecordBatch): FlaggedColumns {
   return out;
 }
 
-function dictionaryData(type: Dictionary<Utf8, Int32>, name: string, index: Uint32Array, words: readonly string[]): Data {
+/** The columns of a stream the direct reader took: views into its bytes where aligned, copies where not. */
+function batchFromContent({ dictionaries, columns, rows }: StreamContent): FlaggedColumns {
+  const devices = stringsAt(dictionaries[0].offsets, dictionaries[0].data, dictionaries[0].offsets.length - 1);
+  const channels = stringsAt(dictionaries[1].offsets, dictionaries[1].data, dictionaries[1].offsets.length - 1);
+  const device = columnOf(columns[0], Int32Array, rows);
+  const channel = columnOf(columns[1], Int32Array, rows);
+  checkIndices("device", device, devices.length);
+  checkIndices("channel", channel, channels.length);
+  return {
+    devices,
+    channels,
+    device: new Uint32Array(device.buffer, device.byteOffset, rows),
+    channel: new Uint32Array(channel.buffer, channel.byteOffset, rows),
+    timestamps: int64ToTimestamps(columnOf(columns[2], BigInt64Array, rows)),
+    values: columnOf(columns[3], Float64Array, rows),
+    flags: columns[4],
+  };
+}
+
+type Column = Int32Array | BigInt64Array | Float64Array;
+
+/** `rows` values of the type of `Type` in `bytes`: a view when aligned for it, else a copy. */
+function columnOf<T extends Column>(bytes: Uint8Array, Type: { new (buffer: ArrayBufferLike, offset: number, length: number): T; BYTES_PER_ELEMENT: number }, rows: number): T {
+  if (bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer, bytes.byteOffset, rows);
+  // A copy made by hand: a Buffer's slice() is a view, not a copy.
+  return new Type(new Uint8Array(bytes).buffer, 0, rows);
+}
+
+function checkIndices(name: string, index: Int32Array, size: number): void {
+  for (let i = 0; i < index.length; i++) {
+    if (index[i] < 0 || index[i] >= size) throw new ArrowBatchError("BAD_BATCH", `reading ${i} refers to ${name} ${index[i]} of a dictionary of ${size}`, i);
+  }
+}
+
+/** The dictionary's words, once every index is inside it and every word can be written as UTF-8. */
+function checkedDictionary(name: string, index: Uint32Array, words: readonly string[]): readonly string[] {
   const size = words.length;
   for (let i = 0; i < index.length; i++) {
     if (index[i] >= size) throw new ArrowBatchError("BAD_BATCH", `reading ${i} refers to ${name} ${index[i]} of a dictionary of ${size}`, i);
@@ -158,6 +239,10 @@ function dictionaryData(type: Dictionary<Utf8, Int32>, name: string, index: Uint
     // UTF-8 cannot carry a lone surrogate: it would come back as U+FFFD, a different name.
     if (LONE_SURROGATE.test(words[i])) throw new ArrowBatchError("BAD_BATCH", `${name} name ${i} (${JSON.stringify(words[i])}) is not well-formed UTF-16`);
   }
+  return words;
+}
+
+function dictionaryData(type: Dictionary<Utf8, Int32>, index: Uint32Array, words: readonly string[]): Data {
   const dictionary = makeVector(utf8Data(words));
   const indices = new Int32Array(index.buffer, index.byteOffset, index.length);
   return makeData({ type, length: index.length, nullCount: 0, data: indices, dictionary });

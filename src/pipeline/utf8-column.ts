@@ -16,9 +16,11 @@ const utf8 = new TextDecoder("utf-8");
 export function utf8Strings(data: Data<Utf8>): string[] | undefined {
   if (data.nullCount > 0) return undefined;
   // A sliced column's offsets are sliced with it (Arrow slices them, not the bytes).
-  const offsets = data.valueOffsets;
-  const bytes = data.values;
-  const n = data.length;
+  return stringsAt(data.valueOffsets, data.values, data.length);
+}
+
+/** The `n` strings of UTF-8 `bytes` cut at `offsets` (n + 1 of them, in order, within the bytes). */
+export function stringsAt(offsets: Int32Array, bytes: Uint8Array, n: number): string[] {
   const first = offsets[0];
   const last = offsets[n];
   const words: string[] = new Array(n);
@@ -40,18 +42,24 @@ export function utf8Strings(data: Data<Utf8>): string[] | undefined {
 
 /** A Utf8 column of `words` (well-formed UTF-16): when they are all ASCII, one encode of them all. */
 export function utf8Data(words: readonly string[]): Data<Utf8> {
+  const { offsets, data } = utf8Buffers(words);
+  return makeData({ type: new Utf8(), length: words.length, nullCount: 0, valueOffsets: offsets, data });
+}
+
+/** The offsets (words.length + 1) and UTF-8 bytes of `words` (well-formed UTF-16). */
+export function utf8Buffers(words: readonly string[]): { offsets: Int32Array; data: Uint8Array } {
   const n = words.length;
-  const valueOffsets = new Int32Array(n + 1);
+  const offsets = new Int32Array(n + 1);
   const joined = words.join("");
   let data = encoder.encode(joined);
   // As many bytes as UTF-16 units: every unit was ASCII, so a word's bytes are its characters.
   if (data.length === joined.length) {
-    for (let i = 0; i < n; i++) valueOffsets[i + 1] = valueOffsets[i] + words[i].length;
+    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + words[i].length;
   } else {
     const encoded = words.map((w) => encoder.encode(w));
-    for (let i = 0; i < n; i++) valueOffsets[i + 1] = valueOffsets[i] + encoded[i].length;
-    data = new Uint8Array(valueOffsets[n]);
-    encoded.forEach((bytes, i) => data.set(bytes, valueOffsets[i]));
+    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + encoded[i].length;
+    data = new Uint8Array(offsets[n]);
+    encoded.forEach((bytes, i) => data.set(bytes, offsets[i]));
   }
-  return makeData({ type: new Utf8(), length: n, nullCount: 0, valueOffsets, data });
+  return { offsets, data };
 }

@@ -178,7 +178,7 @@ describe("Arrow batches", () => {
     );
     expect(errorOf(() => batchFromIPC(new Uint8Array(0))).code).toBe("BAD_IPC");
     const two = RecordBatchStreamWriter.writeAll(new Table(tableFromIPC(bytes).batches.concat(tableFromIPC(bytes).batches))).toUint8Array(true);
-    expect(errorOf(() => batchFromIPC(two)).message).toMatch(/found 2/);
+    expect(errorOf(() => batchFromIPC(two)).message).toMatch(/other than one record batch/);
     const millis = recordBatchOf({ ts: makeData({ type: new TimestampMillisecond(), length: 1, nullCount: 0, data: BigInt64Array.of(1n) }) });
     expect(errorOf(() => batchFromRecordBatch(millis)).code).toBe("BAD_SCHEMA");
   });
