@@ -106,7 +106,7 @@ export const LAYOUT = IpcStreamLayout.learn(
 /** Arrow IPC stream bytes (schema, two dictionaries, one record batch, end-of-stream marker) of a batch. */
 export function batchToIPC(batch: FlaggedColumns): Uint8Array {
   const n = rowsOf(batch);
-  if (!LAYOUT || n === 0) return RecordBatchStreamWriter.writeAll([batchToRecordBatch(batch)]).toUint8Array(true);
+  if (!LAYOUT || !LITTLE_ENDIAN || n === 0) return RecordBatchStreamWriter.writeAll([batchToRecordBatch(batch)]).toUint8Array(true);
   const devices = utf8Buffers(checkedDictionary("device", batch.device, batch.devices));
   const channels = utf8Buffers(checkedDictionary("channel", batch.channel, batch.channels));
   const columns = [batch.device, batch.channel, timestampsOut(batch.timestamps), batch.values, batch.flags].map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
@@ -201,9 +201,7 @@ function batchFromContent({ dictionaries, columns, rows }: StreamContent): Flagg
   const channels = stringsAt(dictionaries[1].offsets, dictionaries[1].data, dictionaries[1].offsets.length - 1);
   const device = columnOf(columns[0], Int32Array, rows);
   const channel = columnOf(columns[1], Int32Array, rows);
-  checkIndices("device", device, devices.length);
-  checkIndices("channel", channel, channels.length);
-  return {
+  const out = {
     devices,
     channels,
     device: new Uint32Array(device.buffer, device.byteOffset, rows),
@@ -212,6 +210,9 @@ function batchFromContent({ dictionaries, columns, rows }: StreamContent): Flagg
     values: columnOf(columns[3], Float64Array, rows),
     flags: columns[4],
   };
+  checkIndices("device", out.device, devices.length, device);
+  checkIndices("channel", out.channel, channels.length, channel);
+  return out;
 }
 
 type Column = Int32Array | BigInt64Array | Float64Array;
@@ -223,18 +224,17 @@ function columnOf<T extends Column>(bytes: Uint8Array, Type: { new (buffer: Arra
   return new Type(new Uint8Array(bytes).buffer, 0, rows);
 }
 
-function checkIndices(name: string, index: Int32Array, size: number): void {
+/** Refuses an index outside its dictionary, naming it as the stream holds it (`shown`: signed, say). */
+function checkIndices(name: string, index: Uint32Array, size: number, shown: ArrayLike<number> = index): void {
   for (let i = 0; i < index.length; i++) {
-    if (index[i] < 0 || index[i] >= size) throw new ArrowBatchError("BAD_BATCH", `reading ${i} refers to ${name} ${index[i]} of a dictionary of ${size}`, i);
+    if (index[i] >= size) throw new ArrowBatchError("BAD_BATCH", `reading ${i} refers to ${name} ${shown[i]} of a dictionary of ${size}`, i);
   }
 }
 
 /** The dictionary's words, once every index is inside it and every word can be written as UTF-8. */
 function checkedDictionary(name: string, index: Uint32Array, words: readonly string[]): readonly string[] {
   const size = words.length;
-  for (let i = 0; i < index.length; i++) {
-    if (index[i] >= size) throw new ArrowBatchError("BAD_BATCH", `reading ${i} refers to ${name} ${index[i]} of a dictionary of ${size}`, i);
-  }
+  checkIndices(name, index, size);
   for (let i = 0; i < size; i++) {
     // UTF-8 cannot carry a lone surrogate: it would come back as U+FFFD, a different name.
     if (LONE_SURROGATE.test(words[i])) throw new ArrowBatchError("BAD_BATCH", `${name} name ${i} (${JSON.stringify(words[i])}) is not well-formed UTF-16`);
@@ -263,10 +263,7 @@ function dictionaryColumn(data: Data, name: string): [string[], Uint32Array] {
   const raw = values.subarray(data.offset, data.offset + data.length);
   // 32-bit indices are reinterpreted in place; narrower ones (another writer's choice) are widened.
   const index = raw instanceof Int32Array || raw instanceof Uint32Array ? new Uint32Array(raw.buffer, raw.byteOffset, raw.length) : Uint32Array.from(raw);
-  const size = words.length;
-  for (let i = 0; i < index.length; i++) {
-    if (index[i] >= size) throw new ArrowBatchError("BAD_BATCH", `reading ${i} refers to ${name} ${(raw as Int32Array)[i]} of a dictionary of ${size}`, i);
-  }
+  checkIndices(name, index, words.length, raw);
   return [words as string[], index];
 }
 
