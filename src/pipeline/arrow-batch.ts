@@ -23,8 +23,9 @@ import {
   type Timestamp,
 } from "apache-arrow";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
+import { plausibleStream } from "./arrow-stream-check.js";
 import { IpcStreamLayout, type StreamContent } from "./ipc-stream.js";
-import { stringsAt, utf8Buffers, utf8Data, utf8Strings } from "./utf8-column.js";
+import { offsetsInOrder, stringsAt, utf8Buffers, utf8Data, utf8Strings } from "./utf8-column.js";
 
 /** Why a batch could not be turned into Arrow, or Arrow bytes into a batch. */
 export type ArrowBatchErrorCode = "BAD_BATCH" | "BAD_IPC" | "BAD_SCHEMA" | "TIMESTAMP_RANGE";
@@ -140,6 +141,7 @@ export function batchFromIPC(bytes: Uint8Array): FlaggedColumns {
     if (!content) throw new ArrowBatchError("BAD_IPC", `an Arrow IPC stream of the batch schema (${bytes.byteLength} bytes) is cut short, damaged or holds other than one record batch without nulls`);
     return batchFromContent(content);
   }
+  if (!plausibleStream(bytes)) throw new ArrowBatchError("BAD_IPC", `not an Arrow IPC stream (${bytes.byteLength} bytes): its framing or metadata leaves the bytes`);
   try {
     const batches = RecordBatchReader.from(bytes).readAll();
     if (batches.length !== 1) throw new ArrowBatchError("BAD_IPC", `expected one record batch in ${bytes.byteLength} bytes, found ${batches.length}`);
@@ -255,7 +257,10 @@ function dictionaryColumn(data: Data, name: string): [string[], Uint32Array] {
   }
   const dictionary = data.dictionary;
   if (!dictionary || dictionary.type.typeId !== Type.Utf8) throw new ArrowBatchError("BAD_SCHEMA", `column ${name} is ${data.type}, expected a dictionary of Utf8`);
-  const words = (dictionary.data.length === 1 ? utf8Strings(dictionary.data[0] as Data<Utf8>) : undefined) ?? (dictionary.toArray() as (string | null)[]);
+  const chunk = dictionary.data.length === 1 ? (dictionary.data[0] as Data<Utf8>) : undefined;
+  // Arrow hands the offsets over as the bytes had them.
+  if (chunk && !offsetsInOrder(chunk.valueOffsets, chunk.length, chunk.values.length)) throw new ArrowBatchError("BAD_BATCH", `the ${name} dictionary's offsets are out of order or leave its bytes`);
+  const words = (chunk ? utf8Strings(chunk) : undefined) ?? (dictionary.toArray() as (string | null)[]);
   for (let i = 0; i < words.length; i++) {
     if (typeof words[i] !== "string") throw new ArrowBatchError("BAD_BATCH", `${name} dictionary entry ${i} is null`);
   }

@@ -67,6 +67,20 @@ export class FlatTable {
     return at <= 0 ? undefined : FlatTable.#tableAt(this.#view, at + this.#view.getUint32(at, true), start, this.#end);
   }
 
+  /** Field `i` as a vector of tables, or undefined when the vector or any of its tables leaves the bytes. */
+  tables(i: number, start: number): FlatTable[] | undefined {
+    const vector = this.structs(i, 4);
+    if (!vector) return undefined;
+    const out: FlatTable[] = [];
+    for (let k = 0; k < vector.length; k++) {
+      const at = vector.at + 4 * k;
+      const table = FlatTable.#tableAt(this.#view, at + this.#view.getUint32(at, true), start, this.#end);
+      if (!table) return undefined;
+      out.push(table);
+    }
+    return out;
+  }
+
   /** Field `i` as a vector of `size`-byte structs: where its first element is and how many it has. */
   structs(i: number, size: number): { at: number; length: number } | undefined {
     const field = this.position(i, 4);

@@ -12,6 +12,7 @@
 // answers undefined for anything else. It checks every length and offset against the bytes, which
 // Arrow JS's reader does not: a damaged length there can make it allocate without bound.
 import { FlatTable, int64At } from "./flat-table.js";
+import { offsetsInOrder } from "./utf8-column.js";
 
 const CONTINUATION = 0xffffffff;
 const METADATA_V5 = 4;
@@ -142,8 +143,7 @@ export class IpcStreamLayout {
       const data = buffers.at[2];
       if (offsets.length < 4 * (count + 1)) return undefined;
       const table = int32s(bytes, offsets.start, count + 1);
-      if (table[0] < 0 || table[count] > data.length) return undefined;
-      for (let i = 0; i < count; i++) if (table[i] > table[i + 1]) return undefined;
+      if (!offsetsInOrder(table, count, data.length)) return undefined;
       dictionaries.push({ offsets: table, data: bytes.subarray(data.start, data.start + data.length) });
       at = m.next;
     }

@@ -19,7 +19,14 @@ export function utf8Strings(data: Data<Utf8>): string[] | undefined {
   return stringsAt(data.valueOffsets, data.values, data.length);
 }
 
-/** The `n` strings of UTF-8 `bytes` cut at `offsets` (n + 1 of them, in order, within the bytes). */
+/** Whether `n` + 1 offsets run in order from 0 or more to at most `byteLength` (what stringsAt needs). */
+export function offsetsInOrder(offsets: Int32Array, n: number, byteLength: number): boolean {
+  if (offsets.length < n + 1 || offsets[0] < 0 || offsets[n] > byteLength) return false;
+  for (let i = 0; i < n; i++) if (offsets[i] > offsets[i + 1]) return false;
+  return true;
+}
+
+/** The `n` strings of UTF-8 `bytes` cut at `offsets` (n + 1 of them, in order, within the bytes: see offsetsInOrder). */
 export function stringsAt(offsets: Int32Array, bytes: Uint8Array, n: number): string[] {
   const first = offsets[0];
   const last = offsets[n];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeData, makeVector, Utf8, vectorFromArray } from "apache-arrow";
-import { utf8Data, utf8Strings } from "../../src/pipeline/utf8-column.js";
+import { offsetsInOrder, utf8Data, utf8Strings } from "../../src/pipeline/utf8-column.js";
 
 const ascii = ["gw-1/dev-0001", "", "temp", "a b\tc"];
 const mixed = ["kühlhaus-3", "泵-7", "😀 sensor", "plain"];
@@ -30,5 +30,13 @@ describe("utf8 columns", () => {
     const bad = makeData({ type: new Utf8(), length: 2, nullCount: 0, valueOffsets: Int32Array.of(0, 2, 4), data: bytes });
     expect(utf8Strings(bad)).toEqual(["ok", "\ufffdx"]);
     expect(utf8Strings(vectorFromArray(["a", null], new Utf8()).data[0])).toBeUndefined();
+  });
+
+  it("take offsets only when they run in order inside the bytes", () => {
+    expect(offsetsInOrder(Int32Array.of(0, 2, 2, 5), 3, 5)).toBe(true);
+    expect(offsetsInOrder(Int32Array.of(0, 2, 2, 5), 3, 4)).toBe(false);
+    expect(offsetsInOrder(Int32Array.of(0, 3, 2, 5), 3, 5)).toBe(false);
+    expect(offsetsInOrder(Int32Array.of(-1, 2), 1, 5)).toBe(false);
+    expect(offsetsInOrder(Int32Array.of(0, 2), 2, 5)).toBe(false);
   });
 });
