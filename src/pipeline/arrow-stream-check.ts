@@ -4,11 +4,8 @@
 // one made it allocate until the process died. Streams iotpipe writes never get here (ipc-stream.ts
 // reads them with its own checks); this guards the reader for streams of other writers.
 import { FlatTable, int64At } from "./flat-table.js";
+import { BUFFER_BYTES, CONTINUATION, DICTIONARY_BATCH, FIELD_NODE_BYTES, RECORD_BATCH, SCHEMA, bufferRegions, ipcMessage, viewOf, type IpcMessage } from "./ipc-message.js";
 
-const CONTINUATION = 0xffffffff;
-const SCHEMA = 1;
-const DICTIONARY_BATCH = 2;
-const RECORD_BATCH = 3;
 /** Arrow's type ids whose type table points to more than scalars: Timestamp (a time zone), Union (type ids). */
 const TIMESTAMP = 10;
 const UNION = 14;
@@ -17,27 +14,21 @@ const MAX_DEPTH = 64;
 
 /** Whether the stream's framing and metadata all lie inside `bytes` (a stream may stop short of its end-of-stream marker). */
 export function plausibleStream(bytes: Uint8Array): boolean {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = viewOf(bytes);
   let at = 0;
   while (at + 8 <= bytes.length) {
-    if (view.getUint32(at, true) !== CONTINUATION) return false;
-    const length = view.getInt32(at + 4, true);
-    if (length === 0) return true;
-    const start = at + 8;
-    const body = start + length;
-    if (length < 0 || body > bytes.length) return false;
-    const root = FlatTable.root(view, start, body);
-    const type = root?.uint8(1, 0);
-    const header = root?.table(2, start);
-    const bodyLength = root?.int64(3, 0);
-    if (!header || bodyLength === undefined || bodyLength < 0 || body + bodyLength > bytes.length) return false;
-    if (type === SCHEMA) {
-      if (!fieldsFit(header.tables(1, start), start, 0) || !metadataFits(header, 2, start)) return false;
-    } else if (type === DICTIONARY_BATCH || type === RECORD_BATCH) {
-      const batch = type === RECORD_BATCH ? header : header.table(1, start);
-      if (!batch || !batchFits(view, batch, bodyLength)) return false;
+    // The end-of-stream marker: a message of no metadata.
+    if (view.getUint32(at, true) === CONTINUATION && view.getInt32(at + 4, true) === 0) return true;
+    const m = ipcMessage(view, at);
+    if (!m) return false;
+    const start = m.metadataStart;
+    if (m.type === SCHEMA) {
+      if (!fieldsFit(m.header.tables(1, start), start, 0) || !metadataFits(m.header, 2, start)) return false;
+    } else if (m.type === DICTIONARY_BATCH || m.type === RECORD_BATCH) {
+      const batch = m.type === RECORD_BATCH ? m.header : m.header.table(1, start);
+      if (!batch || !batchFits(view, m, batch)) return false;
     } else return false;
-    at = body + bodyLength;
+    at = m.next;
   }
   // The end, or fewer than 8 bytes: an end-of-stream marker cut short, which Arrow's reader allows.
   return true;
@@ -70,22 +61,17 @@ function metadataFits(table: FlatTable, i: number, start: number): boolean {
 }
 
 /** A record batch's nodes and buffers inside the metadata, its buffers inside the body, its rows within what the body holds. */
-function batchFits(view: DataView, batch: FlatTable, bodyLength: number): boolean {
+function batchFits(view: DataView, m: IpcMessage, batch: FlatTable): boolean {
   // Every column but a null one takes at least a bit a row.
-  const maxRows = 8 * bodyLength + 64;
+  const maxRows = 8 * m.bodyLength + 64;
   const rows = batch.int64(0, 0);
-  const nodes = batch.structs(1, 16);
-  const buffers = batch.structs(2, 16);
-  if (rows === undefined || rows < 0 || rows > maxRows || !nodes || !buffers) return false;
+  const nodes = batch.structs(1, FIELD_NODE_BYTES);
+  const buffers = batch.structs(2, BUFFER_BYTES);
+  if (rows === undefined || rows < 0 || rows > maxRows || !nodes || !buffers || !bufferRegions(view, m, buffers)) return false;
   for (let k = 0; k < nodes.length; k++) {
-    const length = int64At(view, nodes.at + 16 * k);
-    const nulls = int64At(view, nodes.at + 16 * k + 8);
+    const length = int64At(view, nodes.at + FIELD_NODE_BYTES * k);
+    const nulls = int64At(view, nodes.at + FIELD_NODE_BYTES * k + 8);
     if (length === undefined || nulls === undefined || length < 0 || length > maxRows || nulls < 0 || nulls > length) return false;
-  }
-  for (let k = 0; k < buffers.length; k++) {
-    const offset = int64At(view, buffers.at + 16 * k);
-    const length = int64At(view, buffers.at + 16 * k + 8);
-    if (offset === undefined || length === undefined || offset < 0 || length < 0 || offset + length > bodyLength) return false;
   }
   return batch.position(4, 4) === 0 || batch.structs(4, 8) !== undefined;
 }

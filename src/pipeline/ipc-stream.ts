@@ -12,14 +12,10 @@
 // answers undefined for anything else. It checks every length and offset against the bytes, which
 // Arrow JS's reader does not: a damaged length there can make it allocate without bound.
 import { FlatTable, int64At } from "./flat-table.js";
+import { BUFFER_BYTES, DICTIONARY_BATCH, FIELD_NODE_BYTES, RECORD_BATCH, SCHEMA, bufferRegions, ipcMessage, viewOf, type IpcMessage } from "./ipc-message.js";
 import { offsetsInOrder } from "./utf8-column.js";
 
-const CONTINUATION = 0xffffffff;
 const METADATA_V5 = 4;
-const DICTIONARY_BATCH = 2;
-const RECORD_BATCH = 3;
-const FIELD_NODE_BYTES = 16;
-const BUFFER_BYTES = 16;
 const EOS = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
 
 /** A Utf8 column: count + 1 byte offsets into its data. */
@@ -45,16 +41,6 @@ interface Template {
   buffers: number;
 }
 
-/** A message read: its header table and body. */
-interface Message {
-  type: number;
-  header: FlatTable;
-  metadataStart: number;
-  body: number;
-  bodyLength: number;
-  next: number;
-}
-
 /** The layout of a stream of one record batch whose columns have these byte widths, learned from Arrow's writer. */
 export class IpcStreamLayout {
   readonly #schema: Uint8Array;
@@ -76,8 +62,8 @@ export class IpcStreamLayout {
    */
   static learn(sample: Uint8Array, dictionaries: number, widths: readonly number[]): IpcStreamLayout | undefined {
     const view = viewOf(sample);
-    let at = firstMessage(view, 0);
-    if (at === undefined) return undefined;
+    let at = message(view, 0);
+    if (!at || at.type !== SCHEMA) return undefined;
     const schema = sample.slice(0, at.next);
     const templates: Template[] = [];
     for (let d = 0; d <= dictionaries; d++) {
@@ -165,10 +151,6 @@ export class IpcStreamLayout {
   }
 }
 
-function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 function pad(n: number): number {
   return (n + 7) & ~7;
 }
@@ -179,31 +161,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** The schema message at `at` (what every stream starts with), as a message read. */
-function firstMessage(view: DataView, at: number): { next: number } | undefined {
-  if (at + 8 > view.byteLength || view.getUint32(at, true) !== CONTINUATION) return undefined;
-  const length = view.getInt32(at + 4, true);
-  return length > 0 && at + 8 + length <= view.byteLength ? { next: at + 8 + length } : undefined;
-}
-
-/** The message at `at` (continuation, metadata length, metadata, body), or undefined when it does not fit. */
-function message(view: DataView, at: number): Message | undefined {
-  if (at + 8 > view.byteLength || view.getUint32(at, true) !== CONTINUATION) return undefined;
-  const length = view.getInt32(at + 4, true);
-  const metadataStart = at + 8;
-  const body = metadataStart + length;
-  if (length <= 0 || (length & 7) !== 0 || body > view.byteLength) return undefined;
-  const root = FlatTable.root(view, metadataStart, body);
-  if (!root || root.int16(0, 0) !== METADATA_V5) return undefined;
-  const type = root.uint8(1, 0);
-  const header = root.table(2, metadataStart);
-  const bodyLength = root.int64(3, 0);
-  if (type === undefined || !header || bodyLength === undefined || bodyLength < 0 || body + bodyLength > view.byteLength) return undefined;
-  return { type, header, metadataStart, body, bodyLength, next: body + bodyLength };
+/** The message at `at` as Arrow's writer frames it here (version V5, metadata padded to 8 bytes), or undefined. */
+function message(view: DataView, at: number): IpcMessage | undefined {
+  const m = ipcMessage(view, at);
+  return m && m.version === METADATA_V5 && ((m.body - m.metadataStart) & 7) === 0 ? m : undefined;
 }
 
 /** A record batch's row count and buffers (start in the bytes, length), checked against its body; no nulls, no compression. */
-function bodyBuffers(view: DataView, m: Message, batch: FlatTable, nodeCount: number, bufferCount: number): { rows: number; at: { start: number; length: number }[] } | undefined {
+function bodyBuffers(view: DataView, m: IpcMessage, batch: FlatTable, nodeCount: number, bufferCount: number): { rows: number; at: { start: number; length: number }[] } | undefined {
   const rows = batch.int64(0, 0);
   const nodes = batch.structs(1, FIELD_NODE_BYTES);
   const buffers = batch.structs(2, BUFFER_BYTES);
@@ -212,15 +177,8 @@ function bodyBuffers(view: DataView, m: Message, batch: FlatTable, nodeCount: nu
     const node = nodes.at + i * FIELD_NODE_BYTES;
     if (int64At(view, node) !== rows || int64At(view, node + 8) !== 0) return undefined;
   }
-  const at: { start: number; length: number }[] = [];
-  for (let i = 0; i < bufferCount; i++) {
-    const entry = buffers.at + i * BUFFER_BYTES;
-    const offset = int64At(view, entry);
-    const length = int64At(view, entry + 8);
-    if (offset === undefined || length === undefined || offset < 0 || length < 0 || offset + length > m.bodyLength) return undefined;
-    at.push({ start: m.body + offset, length });
-  }
-  return { rows, at };
+  const at = bufferRegions(view, m, buffers);
+  return at && { rows, at };
 }
 
 /** `count` int32s at `start` of `bytes`: a view when aligned, else a copy. */
@@ -232,7 +190,7 @@ function int32s(bytes: Uint8Array, start: number, count: number): Int32Array {
 }
 
 /** A sample message's metadata and the places of its row count, field nodes, buffers and body length. */
-function templateOf(sample: Uint8Array, m: Message, batch: FlatTable): Template | undefined {
+function templateOf(sample: Uint8Array, m: IpcMessage, batch: FlatTable): Template | undefined {
   const root = FlatTable.root(viewOf(sample), m.metadataStart, m.body)!;
   const bodyLength = root.position(3, 8);
   const rows = batch.position(0, 8);
