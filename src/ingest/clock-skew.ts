@@ -11,6 +11,7 @@
 // ahead gets its readings accepted (shifted) instead of refused as from the future, once it is known.
 import type { FlaggedColumns } from "./batch-builder.js";
 import { keptBlocks } from "../pipeline/edge-blocks.js";
+import { DeviceNumbers } from "./device-numbers.js";
 
 /** Frames, and arrival time (µs), an estimation window takes at least. */
 const WINDOW = 16;
@@ -41,24 +42,54 @@ export interface DeviceClockStatus {
   jumps: number;
 }
 
-interface DeviceClock {
-  estimate: number;
-  windowMin: number;
-  inWindow: number;
+/**
+ * Every device's clock as columns, indexed by device number: a field of an object that holds a
+ * non-integer number is a separate heap box, so an object per device made each frame touch about a
+ * dozen scattered boxes per device; a gateway's devices have consecutive numbers and share cache lines here.
+ */
+class ClockColumns {
+  size = 0;
+  estimate = new Float64Array(0);
+  windowMin = new Float64Array(0);
+  inWindow = new Float64Array(0);
   /** Arrival time and newest device time when the window began. */
-  windowArrival: number;
-  windowNewest: number;
-  stableWindows: number;
-  correction: number;
-  above: number;
-  lastArrival: number;
-  lastNewest: number;
-  jumps: number;
+  windowArrival = new Float64Array(0);
+  windowNewest = new Float64Array(0);
+  stableWindows = new Float64Array(0);
+  correction = new Float64Array(0);
+  above = new Float64Array(0);
+  lastArrival = new Float64Array(0);
+  lastNewest = new Float64Array(0);
+  jumps = new Float64Array(0);
+
+  /** Makes room for device numbers below `n`; new devices start knowing nothing. */
+  reserve(n: number): void {
+    if (n <= this.size) return;
+    const size = Math.max(n, 2 * this.size, 1024);
+    const grow = (a: Float64Array, fill: number) => {
+      const b = new Float64Array(size).fill(fill, a.length);
+      b.set(a);
+      return b;
+    };
+    this.estimate = grow(this.estimate, Infinity);
+    this.windowMin = grow(this.windowMin, Infinity);
+    this.inWindow = grow(this.inWindow, 0);
+    this.windowArrival = grow(this.windowArrival, 0);
+    this.windowNewest = grow(this.windowNewest, 0);
+    this.stableWindows = grow(this.stableWindows, 0);
+    this.correction = grow(this.correction, 0);
+    this.above = grow(this.above, 0);
+    this.lastArrival = grow(this.lastArrival, 0);
+    this.lastNewest = grow(this.lastNewest, -Infinity);
+    this.jumps = grow(this.jumps, 0);
+    this.size = size;
+  }
 }
 
 export class ClockSkew {
   readonly #policy: ClockSkewPolicy;
-  readonly #clocks = new Map<string, DeviceClock>();
+  readonly #devices: DeviceNumbers;
+  readonly #c = new ClockColumns();
   /** Each device's newest timestamp in the frame being learned from (reused across frames). */
   #newest = new Float64Array(64);
   /** Clock jumps seen, all devices. */
@@ -66,12 +97,17 @@ export class ClockSkew {
   /** Readings whose timestamps were shifted. */
   corrected = 0;
 
-  constructor(policy: ClockSkewPolicy) {
+  /** `devices` numbers device names; pass the one the caller numbers frames with, to share its lookups. */
+  constructor(policy: ClockSkewPolicy, devices = new DeviceNumbers()) {
     this.#policy = policy;
+    this.#devices = devices;
   }
 
-  /** Learns from a frame's readings (arrived at `arrival`, µs) and shifts the timestamps of devices being corrected. */
-  apply(cols: FlaggedColumns, arrival: number): void {
+  /**
+   * Learns from a frame's readings (arrived at `arrival`, µs) and shifts the timestamps of devices being
+   * corrected. `numbers`: each dictionary entry's device number, if the caller has them already.
+   */
+  apply(cols: FlaggedColumns, arrival: number, numbers = this.#devices.numbersOf(cols.devices)): void {
     const k = cols.devices.length;
     const n = cols.timestamps.length;
     if (this.#newest.length < k) this.#newest = new Float64Array(Math.max(k, 2 * this.#newest.length));
@@ -81,13 +117,14 @@ export class ClockSkew {
       const t = cols.timestamps[i];
       if (t > newest[cols.device[i]]) newest[cols.device[i]] = t;
     }
+    let highest = -1;
+    for (let d = 0; d < k; d++) if (numbers[d] > highest) highest = numbers[d];
+    this.#c.reserve(highest + 1);
     let shifts: Float64Array | undefined;
     for (let d = 0; d < k; d++) {
       if (!Number.isFinite(newest[d])) continue;
-      let clock = this.#clocks.get(cols.devices[d]);
-      if (!clock) this.#clocks.set(cols.devices[d], (clock = newClock()));
-      this.#observe(clock, arrival, newest[d]);
-      if (clock.correction !== 0) (shifts ??= new Float64Array(k))[d] = clock.correction;
+      const correction = this.#observe(numbers[d], arrival, newest[d]);
+      if (correction !== 0) (shifts ??= new Float64Array(k))[d] = correction;
     }
     if (!shifts) return;
     const moved = new Uint32Array(n);
@@ -105,52 +142,53 @@ export class ClockSkew {
 
   /** What is known of `device`'s clock; undefined before its first frame. */
   status(device: string): DeviceClockStatus | undefined {
-    const c = this.#clocks.get(device);
-    if (!c || !Number.isFinite(c.estimate)) return undefined;
-    return { offsetUs: c.estimate, stable: c.stableWindows >= STABLE_WINDOWS, correctionUs: c.correction, jumps: c.jumps };
+    const i = this.#devices.numberOf(device);
+    const c = this.#c;
+    if (i === undefined || i >= c.size || !Number.isFinite(c.estimate[i])) return undefined;
+    return { offsetUs: c.estimate[i], stable: c.stableWindows[i] >= STABLE_WINDOWS, correctionUs: c.correction[i], jumps: c.jumps[i] };
   }
 
-  #observe(c: DeviceClock, arrival: number, newest: number): void {
-    const replaying = c.lastArrival > 0 && newest - c.lastNewest > 2 * (arrival - c.lastArrival) + 1e6;
-    c.lastArrival = arrival;
-    c.lastNewest = Math.max(c.lastNewest, newest);
-    if (replaying) return;
+  /** Learns from device `i`'s newest time in a frame; returns the shift its timestamps get now. */
+  #observe(i: number, arrival: number, newest: number): number {
+    const c = this.#c;
+    const replaying = c.lastArrival[i] > 0 && newest - c.lastNewest[i] > 2 * (arrival - c.lastArrival[i]) + 1e6;
+    c.lastArrival[i] = arrival;
+    c.lastNewest[i] = Math.max(c.lastNewest[i], newest);
+    if (replaying) return c.correction[i];
     const { jitterUs, toleranceUs } = this.#policy;
     const sample = arrival - newest;
-    if (Number.isFinite(c.estimate)) {
-      if (sample > c.estimate + jitterUs) c.above++;
-      else c.above = 0;
-      if (sample < c.estimate - jitterUs || sample > c.estimate + toleranceUs || c.above >= ABOVE_IN_A_ROW) {
-        if (c.correction !== 0 || (c.stableWindows >= STABLE_WINDOWS && Math.abs(sample - c.estimate) > toleranceUs)) {
-          c.jumps++;
+    const estimate = c.estimate[i];
+    if (Number.isFinite(estimate)) {
+      if (sample > estimate + jitterUs) c.above[i]++;
+      else c.above[i] = 0;
+      if (sample < estimate - jitterUs || sample > estimate + toleranceUs || c.above[i] >= ABOVE_IN_A_ROW) {
+        if (c.correction[i] !== 0 || (c.stableWindows[i] >= STABLE_WINDOWS && Math.abs(sample - estimate) > toleranceUs)) {
+          c.jumps[i]++;
           this.jumps++;
         }
-        c.estimate = Infinity;
-        c.correction = 0;
-        c.stableWindows = 0;
-        c.above = 0;
-        c.windowMin = Infinity;
-        c.inWindow = 0;
+        c.estimate[i] = Infinity;
+        c.correction[i] = 0;
+        c.stableWindows[i] = 0;
+        c.above[i] = 0;
+        c.windowMin[i] = Infinity;
+        c.inWindow[i] = 0;
       }
     }
-    if (c.inWindow === 0) {
-      c.windowArrival = arrival;
-      c.windowNewest = newest;
+    if (c.inWindow[i] === 0) {
+      c.windowArrival[i] = arrival;
+      c.windowNewest[i] = newest;
     }
-    c.windowMin = Math.min(c.windowMin, sample);
-    if (++c.inWindow < WINDOW || arrival - c.windowArrival < WINDOW_US) return;
-    const pace = (newest - c.windowNewest) / (arrival - c.windowArrival);
-    const steady = Math.abs(pace - 1) <= PACE_TOLERANCE && Math.abs(c.windowMin - c.estimate) <= jitterUs;
-    c.stableWindows = steady ? c.stableWindows + 1 : 0;
-    c.estimate = c.windowMin;
-    c.windowMin = Infinity;
-    c.inWindow = 0;
-    if (this.#policy.mode !== "correct" || c.stableWindows < STABLE_WINDOWS) return;
-    if (Math.abs(c.estimate) <= toleranceUs) c.correction = 0;
-    else if (Math.abs(c.estimate - c.correction) > jitterUs) c.correction = Math.round(c.estimate / 1000) * 1000;
+    c.windowMin[i] = Math.min(c.windowMin[i], sample);
+    if (++c.inWindow[i] < WINDOW || arrival - c.windowArrival[i] < WINDOW_US) return c.correction[i];
+    const pace = (newest - c.windowNewest[i]) / (arrival - c.windowArrival[i]);
+    const steady = Math.abs(pace - 1) <= PACE_TOLERANCE && Math.abs(c.windowMin[i] - c.estimate[i]) <= jitterUs;
+    c.stableWindows[i] = steady ? c.stableWindows[i] + 1 : 0;
+    c.estimate[i] = c.windowMin[i];
+    c.windowMin[i] = Infinity;
+    c.inWindow[i] = 0;
+    if (this.#policy.mode !== "correct" || c.stableWindows[i] < STABLE_WINDOWS) return c.correction[i];
+    if (Math.abs(c.estimate[i]) <= toleranceUs) c.correction[i] = 0;
+    else if (Math.abs(c.estimate[i] - c.correction[i]) > jitterUs) c.correction[i] = Math.round(c.estimate[i] / 1000) * 1000;
+    return c.correction[i];
   }
-}
-
-function newClock(): DeviceClock {
-  return { estimate: Infinity, windowMin: Infinity, inWindow: 0, windowArrival: 0, windowNewest: 0, stableWindows: 0, correction: 0, above: 0, lastArrival: 0, lastNewest: -Infinity, jumps: 0 };
 }

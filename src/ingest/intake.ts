@@ -4,7 +4,6 @@
 import type { Codec } from "../codec/index.js";
 import type { Config } from "../config.js";
 import type { Principal } from "../server/auth.js";
-import { TokenBucket } from "../server/auth.js";
 import type { Bus } from "../pipeline/bus.js";
 import { route } from "../pipeline/router.js";
 import { mergeBatches } from "../pipeline/merge-batches.js";
@@ -12,6 +11,8 @@ import { BatchBuilder, type FlaggedColumns } from "./batch-builder.js";
 import type { DeviceRegistry } from "./devices.js";
 import { validate } from "./validate.js";
 import { ClockSkew } from "./clock-skew.js";
+import { DeviceNumbers } from "./device-numbers.js";
+import { DeviceBudgets } from "./device-budgets.js";
 import { FrameError } from "./frames/errors.js";
 import type { DecodedFrame, FrameLimits } from "./frames/frame.js";
 import type { Precision } from "./frames/line-values.js";
@@ -82,7 +83,8 @@ export class Intake {
   readonly #codec: Codec;
   readonly #counters: IntakeCounters;
   readonly #limits: FrameLimits;
-  readonly #rates = new Map<string, TokenBucket>();
+  readonly #devices = new DeviceNumbers();
+  readonly #budgets: DeviceBudgets;
   /** Reused by every frame: decoding runs to take() without awaiting, so frames never share it. */
   readonly #builder = new BatchBuilder();
   readonly #decoder: FrameDecoder | undefined;
@@ -103,8 +105,9 @@ export class Intake {
     this.#config = config;
     this.#codec = codec;
     this.#counters = counters;
+    this.#budgets = new DeviceBudgets(config.limits.perDeviceRate);
     this.#limits = { maxReadings: config.limits.maxReadingsPerFrame, maxNameLength: 256 };
-    this.clocks = new ClockSkew({ mode: config.validation.clockSkew, toleranceUs: config.validation.skewTolerance, jitterUs: CLOCK_JITTER_US });
+    this.clocks = new ClockSkew({ mode: config.validation.clockSkew, toleranceUs: config.validation.skewTolerance, jitterUs: CLOCK_JITTER_US }, this.#devices);
   }
 
   /**
@@ -136,11 +139,14 @@ export class Intake {
   #take(decoded: DecodedColumns, principal: Principal, started: number): Promise<IntakeResult> {
     const { frame, cols, format } = decoded;
     this.#counters.frame(format);
-    const overRate = this.#overRate(cols.devices, cols.device);
+    const known = this.#devices.size;
+    const numbers = this.#devices.numbersOf(cols.devices);
+    for (let i = known; i < this.#devices.size; i++) this.#counters.newDevice();
+    const overRate = this.#overRate(cols.devices, numbers, cols.device);
     const now = Date.now() * 1000;
     const jumps = this.clocks.jumps;
     const corrected = this.clocks.corrected;
-    this.clocks.apply(cols, now);
+    this.clocks.apply(cols, now, numbers);
     if (this.clocks.jumps !== jumps || this.clocks.corrected !== corrected) this.#counters.clocks(this.clocks.jumps - jumps, this.clocks.corrected - corrected);
     const checked = validate(cols, this.#registry, this.#config.validation, now, (d) =>
       !principal.mayWrite(d) ? "unauthorized_device" : overRate.has(d) ? "rate_limited" : undefined,
@@ -224,24 +230,16 @@ export class Intake {
     return { frame: decoding.frame, format: decoding.format, cols };
   }
 
-  /** Devices of this frame over their per-second budget. */
-  #overRate(devices: readonly string[], rows: Uint32Array): Set<string> {
+  /** Devices of this frame over their per-second budget (`numbers`: each dictionary entry's device number). */
+  #overRate(devices: readonly string[], numbers: Uint32Array, rows: Uint32Array): Set<string> {
     if (this.#counts.length < devices.length) this.#counts = new Uint32Array(Math.max(devices.length, 2 * this.#counts.length));
     const counts = this.#counts;
     counts.fill(0, 0, devices.length);
     for (let i = 0; i < rows.length; i++) counts[rows[i]]++;
     const over = new Set<string>();
-    const rate = this.#config.limits.perDeviceRate;
     const now = performance.now();
     for (let i = 0; i < devices.length; i++) {
-      if (counts[i] === 0) continue;
-      const d = devices[i];
-      let bucket = this.#rates.get(d);
-      if (!bucket) {
-        this.#rates.set(d, (bucket = new TokenBucket(rate, rate, now)));
-        this.#counters.newDevice();
-      }
-      if (!bucket.take(counts[i], now)) over.add(d);
+      if (counts[i] > 0 && !this.#budgets.take(numbers[i], counts[i], now)) over.add(devices[i]);
     }
     return over;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ClockSkew } from "../../src/ingest/clock-skew.js";
+import { DeviceNumbers } from "../../src/ingest/device-numbers.js";
 import type { FlaggedColumns } from "../../src/ingest/batch-builder.js";
 
 const S = 1e6;
@@ -104,5 +105,37 @@ describe("device clock skew", () => {
     }
     expect(clocks.status("d1")?.stable ?? false).toBe(false);
     expect(clocks.corrected).toBe(0);
+  });
+
+  it("keeps the clocks of a gateway's devices apart, with device numbers shared with the caller", () => {
+    const numbers = new DeviceNumbers();
+    numbers.numbersOf(["seen-before"]);
+    const clocks = new ClockSkew(policy, numbers);
+    const offsets = [0, -7200 * S, 600 * S];
+    const devices = ["good", "behind", "ahead"];
+    let last = new Float64Array(0);
+    for (let i = 0; i < 70; i++) {
+      const sent = T0 + i * S;
+      // One frame, devices in another order each time; every device's reading is taken at `sent`.
+      const order = i % 2 === 0 ? [0, 1, 2] : [2, 0, 1];
+      const f: FlaggedColumns = {
+        devices: order.map((d) => devices[d]),
+        channels: ["temp"],
+        device: Uint32Array.from([0, 1, 2]),
+        channel: new Uint32Array(3),
+        timestamps: Float64Array.from(order.map((d) => sent + offsets[d])),
+        values: new Float64Array(3),
+        flags: new Uint8Array(3),
+      };
+      clocks.apply(f, sent + 20e3);
+      last = Float64Array.from(order.map((_, k) => f.timestamps[order.indexOf(k)]));
+    }
+    expect(clocks.status("good")).toMatchObject({ correctionUs: 0 });
+    expect(clocks.status("behind")).toMatchObject({ stable: true, correctionUs: 7200 * S + 20e3 });
+    expect(clocks.status("ahead")).toMatchObject({ stable: true, correctionUs: -600 * S + 20e3 });
+    expect(clocks.status("seen-before")).toBeUndefined();
+    const sent = T0 + 69 * S;
+    expect(last[0]).toBe(sent);
+    for (const k of [1, 2]) expect(Math.abs(last[k] - sent)).toBeLessThanOrEqual(25e3);
   });
 });

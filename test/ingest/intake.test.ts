@@ -34,6 +34,25 @@ describe("intake", () => {
     await bus.close();
   });
 
+  it("refuses a device's readings past its per-device rate as rate_limited, and keeps the other devices' readings", async () => {
+    const bus = new MemoryBus();
+    const config = loadConfig(undefined, {}, { partitions: 1, limits: { perDeviceRate: 5 } });
+    const intake = new Intake(bus, new DeviceRegistry(), config, await createCodec(), counters);
+    const readings = (device: string, n: number) => Array.from({ length: n }, (_, i) => ({ device, channel: "flow", ts: NOW - 1000 + i, value: i }));
+    const answer = intake.ingest("text", JSON.stringify({ seq: 1, readings: [...readings("chatty", 8), ...readings("quiet", 3)] }), OPEN, {});
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    const streams = LANES.map((lane) => ({ region: config.region, partition: 0, lane }));
+    const entries = await bus.read({ group: "g", name: "c" }, streams, 10, 0);
+    for (const { stream, ids } of idsByStream(entries)) await bus.ack("g", stream, ids);
+    const result = await answer;
+    // The budget is per frame's count: chatty's 8 exceed its 5 a second, so all 8 are refused.
+    expect(result.accepted).toBe(3);
+    expect(result.rejected).toEqual(Array.from({ length: 8 }, (_, index) => ({ index, reason: "rate_limited" })));
+    expect(entries.flatMap((e) => [...e.batch.device].map((d) => e.batch.devices[d]))).toEqual(["quiet", "quiet", "quiet"]);
+    await bus.close();
+  });
+
   it("refuses a clock an hour ahead as from the future until its offset is known, then stores its readings shifted to arrival time", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
