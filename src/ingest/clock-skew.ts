@@ -89,7 +89,9 @@ class ClockColumns {
 export class ClockSkew {
   readonly #policy: ClockSkewPolicy;
   readonly #devices: DeviceNumbers;
-  readonly #c = new ClockColumns();
+  #c = new ClockColumns();
+  /** The generation of device numbers the columns are indexed by. */
+  #generation: number;
   /** Each device's newest timestamp in the frame being learned from (reused across frames). */
   #newest = new Float64Array(64);
   /** Clock jumps seen, all devices. */
@@ -101,6 +103,7 @@ export class ClockSkew {
   constructor(policy: ClockSkewPolicy, devices = new DeviceNumbers()) {
     this.#policy = policy;
     this.#devices = devices;
+    this.#generation = devices.generation;
   }
 
   /**
@@ -116,6 +119,10 @@ export class ClockSkew {
     for (let i = 0; i < n; i++) {
       const t = cols.timestamps[i];
       if (t > newest[cols.device[i]]) newest[cols.device[i]] = t;
+    }
+    if (this.#generation !== this.#devices.generation) {
+      this.#c = new ClockColumns();
+      this.#generation = this.#devices.generation;
     }
     let highest = -1;
     for (let d = 0; d < k; d++) if (numbers[d] > highest) highest = numbers[d];
@@ -144,7 +151,7 @@ export class ClockSkew {
   status(device: string): DeviceClockStatus | undefined {
     const i = this.#devices.numberOf(device);
     const c = this.#c;
-    if (i === undefined || i >= c.size || !Number.isFinite(c.estimate[i])) return undefined;
+    if (i === undefined || this.#generation !== this.#devices.generation || i >= c.size || !Number.isFinite(c.estimate[i])) return undefined;
     return { offsetUs: c.estimate[i], stable: c.stableWindows[i] >= STABLE_WINDOWS, correctionUs: c.correction[i], jumps: c.jumps[i] };
   }
 

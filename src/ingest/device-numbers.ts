@@ -1,30 +1,53 @@
 // Dense numbers for device names, handed out in order of first sight. A frame's dictionary is looked
 // up once; per-device state (rate budgets, clocks) then lives in arrays indexed by number instead of
 // maps keyed by name: a gateway frame names a thousand devices, and each map lookup of a fleet of tens
-// of thousands was a cache miss or two, per device, per frame, per map.
+// of thousands was a cache miss or two, per device, per frame, per map. Clients choose the names, so
+// the table is bounded: past its capacity it starts over, and so does the state kept by its numbers.
 
 export class DeviceNumbers {
   readonly #numbers = new Map<string, number>();
+  readonly #capacity: number;
+  /** Times the table started over: state kept by number from an earlier generation is stale. */
+  #generation = 0;
+  /** Numbers handed out, all generations. */
+  #handedOut = 0;
 
-  /** Each dictionary entry's device number (new names get the next ones). */
+  constructor(capacity = 1 << 20) {
+    this.#capacity = capacity;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Numbers handed out so far, in all generations (a device seen again after a start-over counts again). */
+  get handedOut(): number {
+    return this.#handedOut;
+  }
+
+  /**
+   * Each dictionary entry's device number (new names get the next ones). A frame's numbers are all of
+   * one generation: the table starts over before a frame whose names might not all fit.
+   */
   numbersOf(devices: readonly string[]): Uint32Array {
+    if (this.#numbers.size + devices.length > this.#capacity) {
+      this.#numbers.clear();
+      this.#generation++;
+    }
     const out = new Uint32Array(devices.length);
     for (let i = 0; i < devices.length; i++) {
       let n = this.#numbers.get(devices[i]);
-      if (n === undefined) this.#numbers.set(devices[i], (n = this.#numbers.size));
+      if (n === undefined) {
+        this.#numbers.set(devices[i], (n = this.#numbers.size));
+        this.#handedOut++;
+      }
       out[i] = n;
     }
     return out;
   }
 
-  /** Devices numbered so far. */
-  get size(): number {
-    return this.#numbers.size;
-  }
-
-  /** The device's number, if it has been seen. */
+  /** The device's number, if it has been seen in this generation. */
   numberOf(device: string): number | undefined {
     return this.#numbers.get(device);
   }
 }
-

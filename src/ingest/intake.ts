@@ -84,7 +84,8 @@ export class Intake {
   readonly #counters: IntakeCounters;
   readonly #limits: FrameLimits;
   readonly #devices = new DeviceNumbers();
-  readonly #budgets: DeviceBudgets;
+  #budgets: DeviceBudgets;
+  #budgetsGeneration = 0;
   /** Reused by every frame: decoding runs to take() without awaiting, so frames never share it. */
   readonly #builder = new BatchBuilder();
   readonly #decoder: FrameDecoder | undefined;
@@ -139,9 +140,9 @@ export class Intake {
   #take(decoded: DecodedColumns, principal: Principal, started: number): Promise<IntakeResult> {
     const { frame, cols, format } = decoded;
     this.#counters.frame(format);
-    const known = this.#devices.size;
+    const handedOut = this.#devices.handedOut;
     const numbers = this.#devices.numbersOf(cols.devices);
-    for (let i = known; i < this.#devices.size; i++) this.#counters.newDevice();
+    for (let i = handedOut; i < this.#devices.handedOut; i++) this.#counters.newDevice();
     const overRate = this.#overRate(cols.devices, numbers, cols.device);
     const now = Date.now() * 1000;
     const jumps = this.clocks.jumps;
@@ -236,6 +237,10 @@ export class Intake {
     const counts = this.#counts;
     counts.fill(0, 0, devices.length);
     for (let i = 0; i < rows.length; i++) counts[rows[i]]++;
+    if (this.#budgetsGeneration !== this.#devices.generation) {
+      this.#budgets = new DeviceBudgets(this.#config.limits.perDeviceRate);
+      this.#budgetsGeneration = this.#devices.generation;
+    }
     const over = new Set<string>();
     const now = performance.now();
     for (let i = 0; i < devices.length; i++) {

@@ -138,4 +138,17 @@ describe("device clock skew", () => {
     expect(last[0]).toBe(sent);
     for (const k of [1, 2]) expect(Math.abs(last[k] - sent)).toBeLessThanOrEqual(25e3);
   });
+
+  it("forgets every clock when the device numbers start over, and learns them again", () => {
+    const numbers = new DeviceNumbers(2);
+    const clocks = new ClockSkew(policy, numbers);
+    run(clocks, "d1", T0, 60, -7200 * S);
+    expect(clocks.status("d1")).toMatchObject({ stable: true });
+    // A frame of two more devices does not fit a table of two: the numbers start over.
+    clocks.apply({ ...frame("d2", [T0 + 60 * S]), devices: ["d2", "d3"] }, T0 + 60 * S + 20e3);
+    expect(numbers.generation).toBe(1);
+    expect(clocks.status("d1")).toBeUndefined();
+    const later = run(clocks, "d1", T0 + 61 * S, 1, -7200 * S);
+    expect(later[1]).toBe(T0 + 61 * S - 7200 * S);
+  });
 });

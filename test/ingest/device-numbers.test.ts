@@ -6,8 +6,18 @@ describe("device numbers", () => {
     const numbers = new DeviceNumbers();
     expect([...numbers.numbersOf(["pump-1", "pump-2"])]).toEqual([0, 1]);
     expect([...numbers.numbersOf(["pump-3", "pump-1", "pump-2"])]).toEqual([2, 0, 1]);
-    expect(numbers.size).toBe(3);
+    expect(numbers.handedOut).toBe(3);
     expect(numbers.numberOf("pump-3")).toBe(2);
     expect(numbers.numberOf("valve-9")).toBeUndefined();
+  });
+
+  it("starts over before a frame that might not fit its capacity, so names chosen by clients cannot grow it for ever", () => {
+    const numbers = new DeviceNumbers(4);
+    numbers.numbersOf(["a", "b", "c"]);
+    expect(numbers.generation).toBe(0);
+    expect([...numbers.numbersOf(["d", "a"])]).toEqual([0, 1]);
+    expect(numbers.generation).toBe(1);
+    expect(numbers.numberOf("b")).toBeUndefined();
+    expect(numbers.handedOut).toBe(5);
   });
 });
