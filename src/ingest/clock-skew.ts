@@ -11,7 +11,7 @@
 // ahead gets its readings accepted (shifted) instead of refused as from the future, once it is known.
 import type { FlaggedColumns } from "./batch-builder.js";
 import { keptBlocks } from "../pipeline/edge-blocks.js";
-import { DeviceNumbers } from "./device-numbers.js";
+import { DeviceNumbers, UNNUMBERED } from "./device-numbers.js";
 
 /** Frames, and arrival time (µs), an estimation window takes at least. */
 const WINDOW = 16;
@@ -108,7 +108,8 @@ export class ClockSkew {
 
   /**
    * Learns from a frame's readings (arrived at `arrival`, µs) and shifts the timestamps of devices being
-   * corrected. `numbers`: each dictionary entry's device number, if the caller has them already.
+   * corrected. `numbers`: each dictionary entry's device number, if the caller has them already
+   * (UNNUMBERED devices are left alone).
    */
   apply(cols: FlaggedColumns, arrival: number, numbers = this.#devices.numbersOf(cols.devices)): void {
     const k = cols.devices.length;
@@ -125,11 +126,11 @@ export class ClockSkew {
       this.#generation = this.#devices.generation;
     }
     let highest = -1;
-    for (let d = 0; d < k; d++) if (numbers[d] > highest) highest = numbers[d];
+    for (let d = 0; d < k; d++) if (numbers[d] !== UNNUMBERED && numbers[d] > highest) highest = numbers[d];
     this.#c.reserve(highest + 1);
     let shifts: Float64Array | undefined;
     for (let d = 0; d < k; d++) {
-      if (!Number.isFinite(newest[d])) continue;
+      if (!Number.isFinite(newest[d]) || numbers[d] === UNNUMBERED) continue;
       const correction = this.#observe(numbers[d], arrival, newest[d]);
       if (correction !== 0) (shifts ??= new Float64Array(k))[d] = correction;
     }

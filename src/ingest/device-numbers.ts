@@ -4,6 +4,9 @@
 // of thousands was a cache miss or two, per device, per frame, per map. Clients choose the names, so
 // the table is bounded: past its capacity it starts over, and so does the state kept by its numbers.
 
+/** The number of a dictionary entry left out (a device the sender may not write): it has no state. */
+export const UNNUMBERED = 0xffffffff;
+
 export class DeviceNumbers {
   readonly #numbers = new Map<string, number>();
   readonly #capacity: number;
@@ -26,16 +29,21 @@ export class DeviceNumbers {
   }
 
   /**
-   * Each dictionary entry's device number (new names get the next ones). A frame's numbers are all of
-   * one generation: the table starts over before a frame whose names might not all fit.
+   * Each dictionary entry's device number (new names get the next ones), UNNUMBERED where `numbered` is
+   * false. A frame's numbers are all of one generation: the table starts over before a frame whose
+   * names might not all fit.
    */
-  numbersOf(devices: readonly string[]): Uint32Array {
+  numbersOf(devices: readonly string[], numbered?: readonly boolean[]): Uint32Array {
     if (this.#numbers.size + devices.length > this.#capacity) {
       this.#numbers.clear();
       this.#generation++;
     }
     const out = new Uint32Array(devices.length);
     for (let i = 0; i < devices.length; i++) {
+      if (numbered && !numbered[i]) {
+        out[i] = UNNUMBERED;
+        continue;
+      }
       let n = this.#numbers.get(devices[i]);
       if (n === undefined) {
         this.#numbers.set(devices[i], (n = this.#numbers.size));

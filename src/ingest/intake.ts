@@ -11,7 +11,7 @@ import { BatchBuilder, type FlaggedColumns } from "./batch-builder.js";
 import type { DeviceRegistry } from "./devices.js";
 import { validate } from "./validate.js";
 import { ClockSkew } from "./clock-skew.js";
-import { DeviceNumbers } from "./device-numbers.js";
+import { DeviceNumbers, UNNUMBERED } from "./device-numbers.js";
 import { DeviceBudgets } from "./device-budgets.js";
 import { FrameError } from "./frames/errors.js";
 import type { DecodedFrame, FrameLimits } from "./frames/frame.js";
@@ -140,8 +140,10 @@ export class Intake {
   #take(decoded: DecodedColumns, principal: Principal, started: number): Promise<IntakeResult> {
     const { frame, cols, format } = decoded;
     this.#counters.frame(format);
+    // Devices the sender may not write are refused whole: they get no number, so no state either.
+    const allowed = cols.devices.map((d) => principal.mayWrite(d));
     const handedOut = this.#devices.handedOut;
-    const numbers = this.#devices.numbersOf(cols.devices);
+    const numbers = this.#devices.numbersOf(cols.devices, allowed);
     for (let i = handedOut; i < this.#devices.handedOut; i++) this.#counters.newDevice();
     const overRate = this.#overRate(cols.devices, numbers, cols.device);
     const now = Date.now() * 1000;
@@ -149,8 +151,8 @@ export class Intake {
     const corrected = this.clocks.corrected;
     this.clocks.apply(cols, now, numbers);
     if (this.clocks.jumps !== jumps || this.clocks.corrected !== corrected) this.#counters.clocks(this.clocks.jumps - jumps, this.clocks.corrected - corrected);
-    const checked = validate(cols, this.#registry, this.#config.validation, now, (d) =>
-      !principal.mayWrite(d) ? "unauthorized_device" : overRate.has(d) ? "rate_limited" : undefined,
+    const checked = validate(cols, this.#registry, this.#config.validation, now, (d, i) =>
+      !allowed[i] ? "unauthorized_device" : overRate.has(d) ? "rate_limited" : undefined,
     );
     const rejected: { index: number; reason: string }[] = frame.rejected.map((r) => ({ index: r.index, reason: r.reason }));
     // Validation indexes count only the readings decoding kept: map them back to frame positions.
@@ -244,7 +246,7 @@ export class Intake {
     const over = new Set<string>();
     const now = performance.now();
     for (let i = 0; i < devices.length; i++) {
-      if (counts[i] > 0 && !this.#budgets.take(numbers[i], counts[i], now)) over.add(devices[i]);
+      if (counts[i] > 0 && numbers[i] !== UNNUMBERED && !this.#budgets.take(numbers[i], counts[i], now)) over.add(devices[i]);
     }
     return over;
   }

@@ -15,19 +15,20 @@ export interface ValidationRejection {
 
 /**
  * Keeps the readings that pass, flags critical ones, and lists the refused ones by index. `gate`
- * refuses a whole device (not authorised for this token, over its rate) before any other check.
+ * refuses a whole device (not authorised for this token, over its rate) before any other check; it
+ * gets the device and its index in the dictionary.
  */
 export function validate(
   cols: FlaggedColumns,
   registry: DeviceRegistry,
   rules: Validation,
   now: number,
-  gate: (device: string) => ValidationReason | undefined,
+  gate: (device: string, index: number) => ValidationReason | undefined,
 ): { kept: FlaggedColumns; rejected: ValidationRejection[] } {
   const n = cols.timestamps.length;
   const rejected: ValidationRejection[] = [];
   const keep = new Uint8Array(n);
-  const gated = cols.devices.map((d) => gate(d));
+  const gated = cols.devices.map((d, i) => gate(d, i));
   const known = cols.devices.map((d) => rules.unknownDevices === "accept" || registry.has(d));
   const specs = cols.devices.map((d) => registry.get(d)?.channels);
   let kept = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DeviceNumbers } from "../../src/ingest/device-numbers.js";
+import { DeviceNumbers, UNNUMBERED } from "../../src/ingest/device-numbers.js";
 
 describe("device numbers", () => {
   it("numbers devices densely in order of first sight, and gives a device the same number in every frame", () => {
@@ -19,5 +19,12 @@ describe("device numbers", () => {
     expect(numbers.generation).toBe(1);
     expect(numbers.numberOf("b")).toBeUndefined();
     expect(numbers.handedOut).toBe(5);
+  });
+
+  it("leaves out the entries it is told to, without using up a number", () => {
+    const numbers = new DeviceNumbers();
+    expect([...numbers.numbersOf(["pump-1", "intruder", "pump-2"], [true, false, true])]).toEqual([0, UNNUMBERED, 1]);
+    expect(numbers.numberOf("intruder")).toBeUndefined();
+    expect(numbers.handedOut).toBe(2);
   });
 });

@@ -53,6 +53,25 @@ describe("intake", () => {
     await bus.close();
   });
 
+  it("refuses the readings of devices the token may not write, and keeps no state for them", async () => {
+    const bus = new MemoryBus();
+    const config = loadConfig(undefined, {}, { partitions: 1 });
+    let devicesSeen = 0;
+    const intake = new Intake(bus, new DeviceRegistry(), config, await createCodec(), { ...counters, newDevice: () => devicesSeen++ });
+    const pumps = { tenant: "plant", mayWrite: (d: string) => d.startsWith("pump-"), everyDevice: false };
+    const reading = (device: string, i: number) => ({ device, channel: "flow", ts: NOW - 1000 + i, value: i });
+    const answer = intake.ingest("text", JSON.stringify({ seq: 1, readings: [reading("pump-1", 0), reading("valve-1", 1), reading("pump-1", 2)] }), pumps, {});
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    const streams = LANES.map((lane) => ({ region: config.region, partition: 0, lane }));
+    const entries = await bus.read({ group: "g", name: "c" }, streams, 10, 0);
+    for (const { stream, ids } of idsByStream(entries)) await bus.ack("g", stream, ids);
+    expect(await answer).toEqual({ seq: 1, accepted: 2, rejected: [{ index: 1, reason: "unauthorized_device" }] });
+    expect(devicesSeen).toBe(1);
+    expect(intake.clocks.status("valve-1")).toBeUndefined();
+    await bus.close();
+  });
+
   it("refuses a clock an hour ahead as from the future until its offset is known, then stores its readings shifted to arrival time", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
