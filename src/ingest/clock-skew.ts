@@ -11,7 +11,7 @@
 // ahead gets its readings accepted (shifted) instead of refused as from the future, once it is known.
 import type { FlaggedColumns } from "./batch-builder.js";
 import { keptBlocks } from "../pipeline/edge-blocks.js";
-import { DeviceNumbers, UNNUMBERED } from "./device-numbers.js";
+import { DeviceNumbers, UNNUMBERED, withRoom } from "./device-numbers.js";
 
 /** Frames, and arrival time (µs), an estimation window takes at least. */
 const WINDOW = 16;
@@ -48,7 +48,6 @@ export interface DeviceClockStatus {
  * dozen scattered boxes per device; a gateway's devices have consecutive numbers and share cache lines here.
  */
 class ClockColumns {
-  size = 0;
   estimate = new Float64Array(0);
   windowMin = new Float64Array(0);
   inWindow = new Float64Array(0);
@@ -64,25 +63,18 @@ class ClockColumns {
 
   /** Makes room for device numbers below `n`; new devices start knowing nothing. */
   reserve(n: number): void {
-    if (n <= this.size) return;
-    const size = Math.max(n, 2 * this.size, 1024);
-    const grow = (a: Float64Array, fill: number) => {
-      const b = new Float64Array(size).fill(fill, a.length);
-      b.set(a);
-      return b;
-    };
-    this.estimate = grow(this.estimate, Infinity);
-    this.windowMin = grow(this.windowMin, Infinity);
-    this.inWindow = grow(this.inWindow, 0);
-    this.windowArrival = grow(this.windowArrival, 0);
-    this.windowNewest = grow(this.windowNewest, 0);
-    this.stableWindows = grow(this.stableWindows, 0);
-    this.correction = grow(this.correction, 0);
-    this.above = grow(this.above, 0);
-    this.lastArrival = grow(this.lastArrival, 0);
-    this.lastNewest = grow(this.lastNewest, -Infinity);
-    this.jumps = grow(this.jumps, 0);
-    this.size = size;
+    if (n <= this.estimate.length) return;
+    this.estimate = withRoom(this.estimate, n, Infinity);
+    this.windowMin = withRoom(this.windowMin, n, Infinity);
+    this.inWindow = withRoom(this.inWindow, n, 0);
+    this.windowArrival = withRoom(this.windowArrival, n, 0);
+    this.windowNewest = withRoom(this.windowNewest, n, 0);
+    this.stableWindows = withRoom(this.stableWindows, n, 0);
+    this.correction = withRoom(this.correction, n, 0);
+    this.above = withRoom(this.above, n, 0);
+    this.lastArrival = withRoom(this.lastArrival, n, 0);
+    this.lastNewest = withRoom(this.lastNewest, n, -Infinity);
+    this.jumps = withRoom(this.jumps, n, 0);
   }
 }
 
@@ -108,8 +100,8 @@ export class ClockSkew {
 
   /**
    * Learns from a frame's readings (arrived at `arrival`, µs) and shifts the timestamps of devices being
-   * corrected. `numbers`: each dictionary entry's device number, if the caller has them already
-   * (UNNUMBERED devices are left alone).
+   * corrected. `numbers`: each dictionary entry's number from the constructor's DeviceNumbers, if the
+   * caller has them already (UNNUMBERED devices are left alone).
    */
   apply(cols: FlaggedColumns, arrival: number, numbers = this.#devices.numbersOf(cols.devices)): void {
     const k = cols.devices.length;
@@ -125,9 +117,7 @@ export class ClockSkew {
       this.#c = new ClockColumns();
       this.#generation = this.#devices.generation;
     }
-    let highest = -1;
-    for (let d = 0; d < k; d++) if (numbers[d] !== UNNUMBERED && numbers[d] > highest) highest = numbers[d];
-    this.#c.reserve(highest + 1);
+    this.#c.reserve(this.#devices.size);
     let shifts: Float64Array | undefined;
     for (let d = 0; d < k; d++) {
       if (!Number.isFinite(newest[d]) || numbers[d] === UNNUMBERED) continue;
@@ -152,7 +142,7 @@ export class ClockSkew {
   status(device: string): DeviceClockStatus | undefined {
     const i = this.#devices.numberOf(device);
     const c = this.#c;
-    if (i === undefined || this.#generation !== this.#devices.generation || i >= c.size || !Number.isFinite(c.estimate[i])) return undefined;
+    if (i === undefined || this.#generation !== this.#devices.generation || i >= c.estimate.length || !Number.isFinite(c.estimate[i])) return undefined;
     return { offsetUs: c.estimate[i], stable: c.stableWindows[i] >= STABLE_WINDOWS, correctionUs: c.correction[i], jumps: c.jumps[i] };
   }
 

@@ -2,12 +2,13 @@
 // columns indexed by device number, so a frame's thousand devices touch two arrays, not a thousand
 // objects whose non-integer fields each live in a heap box of their own.
 
+import { withRoom } from "./device-numbers.js";
+
 export class DeviceBudgets {
   readonly #rate: number;
-  /** Devices with a bucket: numbers below this. */
-  #size = 0;
+  /** Readings each device may still send; a device not seen yet has a full bucket. */
   #tokens = new Float64Array(0);
-  /** When each bucket was last filled (performance.now() ms). */
+  /** When each bucket was last filled (performance.now() ms); a full bucket's time does not matter. */
   #at = new Float64Array(0);
 
   constructor(rate: number) {
@@ -19,7 +20,10 @@ export class DeviceBudgets {
    * A device seen for the first time starts with a full bucket.
    */
   take(number: number, n: number, now: number): boolean {
-    if (number >= this.#size) this.#reserve(number + 1, now);
+    if (number >= this.#tokens.length) {
+      this.#tokens = withRoom(this.#tokens, number + 1, this.#rate);
+      this.#at = withRoom(this.#at, number + 1, 0);
+    }
     const tokens = Math.min(this.#rate, this.#tokens[number] + ((now - this.#at[number]) / 1000) * this.#rate);
     this.#at[number] = now;
     if (tokens < n) {
@@ -28,22 +32,5 @@ export class DeviceBudgets {
     }
     this.#tokens[number] = tokens - n;
     return true;
-  }
-
-  #reserve(n: number, now: number): void {
-    if (n > this.#tokens.length) {
-      const capacity = Math.max(n, 2 * this.#tokens.length, 1024);
-      const tokens = new Float64Array(capacity);
-      const at = new Float64Array(capacity);
-      tokens.set(this.#tokens);
-      at.set(this.#at);
-      this.#tokens = tokens;
-      this.#at = at;
-    }
-    for (let i = this.#size; i < n; i++) {
-      this.#tokens[i] = this.#rate;
-      this.#at[i] = now;
-    }
-    this.#size = n;
   }
 }

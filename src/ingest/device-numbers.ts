@@ -23,6 +23,11 @@ export class DeviceNumbers {
     return this.#generation;
   }
 
+  /** Devices numbered in this generation: every number handed out in it is below this. */
+  get size(): number {
+    return this.#numbers.size;
+  }
+
   /** Numbers handed out so far, in all generations (a device seen again after a start-over counts again). */
   get handedOut(): number {
     return this.#handedOut;
@@ -58,4 +63,15 @@ export class DeviceNumbers {
   numberOf(device: string): number | undefined {
     return this.#numbers.get(device);
   }
+}
+
+/**
+ * A column of per-device state with room for device numbers below `n`: `column` itself when it has
+ * room, else a larger copy whose new entries hold `fill` (the state of a device not seen yet).
+ */
+export function withRoom(column: Float64Array<ArrayBuffer>, n: number, fill: number): Float64Array<ArrayBuffer> {
+  if (n <= column.length) return column;
+  const grown = new Float64Array(Math.max(n, 2 * column.length, 1024)).fill(fill, column.length);
+  grown.set(column);
+  return grown;
 }

@@ -24,7 +24,7 @@ import {
 } from "apache-arrow";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
 import { plausibleStream } from "./arrow-stream-check.js";
-import { IpcStreamLayout, type StreamContent } from "./ipc-stream.js";
+import { IpcStreamLayout, typedView, type StreamContent } from "./ipc-stream.js";
 import { offsetsInOrder, stringsAt, utf8Buffers, utf8Data, utf8Strings } from "./utf8-column.js";
 
 /** Why a batch could not be turned into Arrow, or Arrow bytes into a batch. */
@@ -201,29 +201,20 @@ export function batchFromRecordBatch(rb: RecordBatch): FlaggedColumns {
 function batchFromContent({ dictionaries, columns, rows }: StreamContent): FlaggedColumns {
   const devices = stringsAt(dictionaries[0].offsets, dictionaries[0].data, dictionaries[0].offsets.length - 1);
   const channels = stringsAt(dictionaries[1].offsets, dictionaries[1].data, dictionaries[1].offsets.length - 1);
-  const device = columnOf(columns[0], Int32Array, rows);
-  const channel = columnOf(columns[1], Int32Array, rows);
+  const device = typedView(columns[0], Int32Array, rows);
+  const channel = typedView(columns[1], Int32Array, rows);
   const out = {
     devices,
     channels,
     device: new Uint32Array(device.buffer, device.byteOffset, rows),
     channel: new Uint32Array(channel.buffer, channel.byteOffset, rows),
-    timestamps: int64ToTimestamps(columnOf(columns[2], BigInt64Array, rows)),
-    values: columnOf(columns[3], Float64Array, rows),
+    timestamps: int64ToTimestamps(typedView(columns[2], BigInt64Array, rows)),
+    values: typedView(columns[3], Float64Array, rows),
     flags: columns[4],
   };
   checkIndices("device", out.device, devices.length, device);
   checkIndices("channel", out.channel, channels.length, channel);
   return out;
-}
-
-type Column = Int32Array | BigInt64Array | Float64Array;
-
-/** `rows` values of the type of `Type` in `bytes`: a view when aligned for it, else a copy. */
-function columnOf<T extends Column>(bytes: Uint8Array, Type: { new (buffer: ArrayBufferLike, offset: number, length: number): T; BYTES_PER_ELEMENT: number }, rows: number): T {
-  if (bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer, bytes.byteOffset, rows);
-  // A copy made by hand: a Buffer's slice() is a view, not a copy.
-  return new Type(new Uint8Array(bytes).buffer, 0, rows);
 }
 
 /** Refuses an index outside its dictionary, naming it as the stream holds it (`shown`: signed, say). */

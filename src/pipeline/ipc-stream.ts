@@ -103,10 +103,7 @@ export class IpcStreamLayout {
 
   /** Whether `bytes` start with this layout's schema message (another writer's schema: Arrow's reader). */
   hasSchemaOf(bytes: Uint8Array): boolean {
-    const schema = this.#schema;
-    if (bytes.length < schema.length) return false;
-    for (let i = 0; i < schema.length; i++) if (bytes[i] !== schema[i]) return false;
-    return true;
+    return bytes.length >= this.#schema.length && sameBytes(bytes.subarray(0, this.#schema.length), this.#schema);
   }
 
   /**
@@ -128,7 +125,7 @@ export class IpcStreamLayout {
       const offsets = buffers.at[1];
       const data = buffers.at[2];
       if (offsets.length < 4 * (count + 1)) return undefined;
-      const table = int32s(bytes, offsets.start, count + 1);
+      const table = typedView(bytes.subarray(offsets.start), Int32Array, count + 1);
       if (!offsetsInOrder(table, count, data.length)) return undefined;
       dictionaries.push({ offsets: table, data: bytes.subarray(data.start, data.start + data.length) });
       at = m.next;
@@ -181,12 +178,15 @@ function bodyBuffers(view: DataView, m: IpcMessage, batch: FlatTable, nodeCount:
   return at && { rows, at };
 }
 
-/** `count` int32s at `start` of `bytes`: a view when aligned, else a copy. */
-function int32s(bytes: Uint8Array, start: number, count: number): Int32Array {
-  const offset = bytes.byteOffset + start;
-  if (offset % 4 === 0) return new Int32Array(bytes.buffer, offset, count);
+/** `count` values of the type of `Type` in `bytes`: a view when aligned for it, else a copy. */
+export function typedView<T extends Int32Array | BigInt64Array | Float64Array>(
+  bytes: Uint8Array,
+  Type: { new (buffer: ArrayBufferLike, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number },
+  count: number,
+): T {
+  if (bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer, bytes.byteOffset, count);
   // A copy made by hand: a Buffer's slice() is a view, not a copy.
-  return new Int32Array(new Uint8Array(bytes.subarray(start, start + 4 * count)).buffer);
+  return new Type(new Uint8Array(bytes.subarray(0, count * Type.BYTES_PER_ELEMENT)).buffer, 0, count);
 }
 
 /** A sample message's metadata and the places of its row count, field nodes, buffers and body length. */

@@ -24,35 +24,35 @@ interface StreamQueue {
   sending: number;
 }
 
-export class PublishCoalescer<S> {
-  readonly #send: (stream: S, batch: FlaggedColumns) => Promise<string>;
+export class PublishCoalescer {
+  readonly #send: (key: string, batch: FlaggedColumns) => Promise<string>;
   /** Per stream with a publication in flight, the batches waiting to go out. */
   readonly #queues = new Map<string, StreamQueue>();
 
-  /** @param send publishes one batch as one entry of `stream`, resolving with the entry's id. */
-  constructor(send: (stream: S, batch: FlaggedColumns) => Promise<string>) {
+  /** @param send publishes one batch as one entry of the stream named `key`, resolving with the entry's id. */
+  constructor(send: (key: string, batch: FlaggedColumns) => Promise<string>) {
     this.#send = send;
   }
 
-  /** Publishes `batch` to `stream` (named `key`); resolves with the id of the entry that carried it. */
-  publish(key: string, stream: S, batch: FlaggedColumns): Promise<string> {
+  /** Publishes `batch` to the stream named `key`; resolves with the id of the entry that carried it. */
+  publish(key: string, batch: FlaggedColumns): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       let queue = this.#queues.get(key);
       if (!queue) this.#queues.set(key, (queue = { waiting: [], sending: 0 }));
       queue.waiting.push({ batch, resolve, reject });
-      if (queue.sending < IN_FLIGHT) void this.#drain(key, stream, queue);
+      if (queue.sending < IN_FLIGHT) void this.#drain(key, queue);
     });
   }
 
   /** Sends what waits, merged, until nothing does (one of the stream's IN_FLIGHT senders). */
-  async #drain(key: string, stream: S, queue: StreamQueue): Promise<void> {
+  async #drain(key: string, queue: StreamQueue): Promise<void> {
     queue.sending++;
     const waiting = queue.waiting;
     while (waiting.length > 0) {
       // The waiting batches in publish order, up to MAX_MERGED_READINGS (the first whatever its size).
       const group = waiting.splice(0, mergeCount(waiting, MAX_MERGED_READINGS));
       try {
-        const id = await this.#send(stream, mergeBatches(group.map((w) => w.batch)));
+        const id = await this.#send(key, mergeBatches(group.map((w) => w.batch)));
         for (const w of group) w.resolve(id);
       } catch (err) {
         for (const w of group) w.reject(err);

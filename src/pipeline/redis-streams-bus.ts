@@ -52,7 +52,7 @@ export class RedisStreamsBus implements Bus {
   /** Entries a blocking read received beyond its count, per "group\0consumer" (see #block). */
   readonly #carried = new Map<string, BusEntry[]>();
   readonly #sleepers = new Set<() => void>();
-  readonly #coalescer: PublishCoalescer<StreamId> | undefined;
+  readonly #coalescer: PublishCoalescer | undefined;
   #closed = false;
 
   /**
@@ -67,7 +67,7 @@ export class RedisStreamsBus implements Bus {
     if (!(backoffMs[0] > 0 && backoffMs[1] >= backoffMs[0])) throw new RangeError(`backoffMs must be [first > 0, longest ≥ first], not [${backoffMs.join(", ")}]`);
     this.#maxBacklog = maxBacklog;
     this.#backoff = backoffMs;
-    this.#coalescer = coalesce ? new PublishCoalescer((stream, batch) => this.#publish(stream, batch)) : undefined;
+    this.#coalescer = coalesce ? new PublishCoalescer((key, batch) => this.#publish(key, batch)) : undefined;
     this.#connect = typeof redis === "string" ? () => redisClient(redis) : redis;
     this.#client = this.#connect();
     // Loaded first on the command connection, so no EVALSHA on it meets NOSCRIPT and falls back to
@@ -76,13 +76,14 @@ export class RedisStreamsBus implements Bus {
   }
 
   publish(stream: StreamId, batch: FlaggedColumns): Promise<string> {
-    return this.#coalescer ? this.#coalescer.publish(streamName(stream), stream, batch) : this.#publish(stream, batch);
+    const key = streamName(stream);
+    return this.#coalescer ? this.#coalescer.publish(key, batch) : this.#publish(key, batch);
   }
 
-  async #publish(stream: StreamId, batch: FlaggedColumns): Promise<string> {
+  /** Publishes one batch as one entry of the stream named `key`. */
+  async #publish(key: string, batch: FlaggedColumns): Promise<string> {
     const ipc = batchToIPC(batch);
     const payload = Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength);
-    const key = streamName(stream);
     const max = this.#maxBacklog === Infinity ? 0 : this.#maxBacklog;
     let pause = this.#backoff[0];
     for (;;) {
