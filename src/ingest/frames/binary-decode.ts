@@ -130,14 +130,14 @@ function readRows(cur: ByteCursor, devices: FrameDictionary, channels: FrameDict
     if (p < end && bytes[p] < 0x80) di = bytes[p++];
     else {
       cur.pos = p;
-      di = cur.varint(`device index of row ${r}`);
+      di = cur.varint("device index of row", r);
       p = cur.pos;
     }
     let ct: number;
     if (p < end && bytes[p] < 0x80) ct = bytes[p++];
     else {
       cur.pos = p;
-      ct = cur.varint(`channel of row ${r}`);
+      ct = cur.varint("channel of row", r);
       p = cur.pos;
     }
     // Timestamp delta: up to three bytes inline (±1 s at 1 µs covers sampled sensors).
@@ -184,7 +184,7 @@ function readRows(cur: ByteCursor, devices: FrameDictionary, channels: FrameDict
       if (p < end && bytes[p] < 0x80) z = bytes[p++];
       else {
         cur.pos = p;
-        z = cur.varint(`value of row ${r}`);
+        z = cur.varint("value of row", r);
         p = cur.pos;
       }
       const m = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
@@ -215,14 +215,14 @@ function timestampAfter(cur: ByteCursor, prev: number, r: number): number {
   let t: number;
   let z: number | undefined;
   try {
-    z = cur.varint(`timestamp of row ${r}`);
+    z = cur.varint("timestamp of row", r);
   } catch (err) {
     if (!(err instanceof FrameError && err.code === "TOO_LARGE")) throw err;
   }
   if (z !== undefined) t = z % 2 === 0 ? prev + z / 2 : prev - (z + 1) / 2;
   else {
     cur.pos = at;
-    const zb = cur.varintBig(`timestamp of row ${r}`);
+    const zb = cur.varintBig("timestamp of row", r);
     const tb = BigInt(prev) + ((zb & 1n) === 0n ? zb >> 1n : -((zb + 1n) >> 1n));
     t = tb >= BigInt(-MAX_SAFE) && tb <= BigInt(MAX_SAFE) ? Number(tb) : Infinity;
   }
@@ -247,14 +247,14 @@ function readBlocks(
   let added = 0;
   for (let k = 0; k < n; k++) {
     const entryAt = cur.pos;
-    const di = cur.varint(`device index of block ${k}`);
-    const ci = cur.varint(`channel index of block ${k}`);
+    const di = cur.varint("device index of block", k);
+    const ci = cur.varint("channel index of block", k);
     if (di >= devices.size || ci >= channels.size) {
       throw new FrameError("BAD_INDEX", `block ${k} at byte ${entryAt} refers to device ${di} / channel ${ci}; the frame has ${devices.size} / ${channels.size}`, entryAt);
     }
-    const length = cur.varint(`length of block ${k}`);
+    const length = cur.varint("length of block", k);
     const blockAt = cur.pos;
-    const block = cur.view(length, `block ${k}`);
+    const block = cur.view(length, "block", k);
     // The header's point count (checksum-verified) is checked before decoding sizes anything by it.
     const count = withCodec(k, blockAt, () => codec.summary(block).count);
     if (seen + count > limits.maxReadings) {

@@ -48,9 +48,11 @@ export class FrameDictionary {
       throw new FrameError("TOO_LARGE", `${size} ${kind} names at byte ${at}: more than the ${limits.maxReadings} readings a frame may carry`, at);
     }
     const dict = new FrameDictionary(kind, cur.bytes, size);
+    const lengthOf = kind === "device" ? "length of device name" : "length of channel name";
+    const nameOf = kind === "device" ? "device name" : "channel name";
     for (let i = 0; i < size; i++) {
-      const n = cur.varint(`length of ${kind} name ${i}`);
-      cur.need(n, `${kind} name ${i}`);
+      const n = cur.varint(lengthOf, i);
+      cur.need(n, nameOf, i);
       dict.#offsets[i] = cur.pos;
       dict.#lengths[i] = n;
       cur.pos += n;

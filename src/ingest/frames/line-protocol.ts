@@ -236,9 +236,9 @@ class LineParser {
           if (c === COMMA || c === SPACE || c === NL || c === CR) break;
         }
         if (p === vStart) return this.#fail(p, "a field has no value");
-        const v = fieldValue(buf, vStart, p);
+        fieldValue(buf, vStart, p, this.#value, fields);
+        const v = this.#value[fields];
         if (v !== v) return this.#fail(vStart, `field value ${this.#snippet(vStart, p)} is not a number, integer, boolean or string`);
-        this.#value[fields] = v;
         this.#status[fields] = v === Infinity || v === -Infinity ? BAD_VALUE : OK;
       }
       fields++;
