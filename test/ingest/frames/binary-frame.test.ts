@@ -231,6 +231,21 @@ describe("binary frames with faults", () => {
     expect(err.message).toMatch(/row 0 at byte \d+ runs past the end of the frame \(\d+ bytes\)/);
     expect(err.at).toBeGreaterThan(7);
   });
+
+  it("name the row or dictionary entry whose varint or bytes are cut off", () => {
+    const builder = new BatchBuilder();
+    // Row 1's value varint (tag 3: a decimal) is cut after its continuation byte.
+    const cutValue = handmade([2, 0, 3, 0, 4, 0, 3, 0, 0x80]);
+    expect(frameErrorOf(() => decodeBinaryFrame(cutValue, builder, LIMITS), "TRUNCATED").message).toMatch(/^value of row 1 at byte \d+ runs past the end/);
+    // The third device name says it has 9 bytes; 2 are there.
+    const cutName = Uint8Array.from([0x49, 0x50, 0x46, 0x52, 1, 1, 0, 3, 1, 0x61, 1, 0x62, 9, 0x63, 0x64]);
+    expect(frameErrorOf(() => decodeBinaryFrame(cutName, builder, LIMITS), "TRUNCATED").message).toMatch(/^device name 2 needs 9 bytes/);
+    // A device index (two bytes or more once a frame names over 127 devices) that runs off the end.
+    const names = Array.from({ length: 200 }, (_, d) => [...new TextEncoder().encode(`d${d}`)]);
+    const cutIndex = Uint8Array.from([0x49, 0x50, 0x46, 0x52, 1, 1, 0, ...varint(200), ...names.flatMap((b) => [b.length, ...b]), 1, 1, 0x63, 1, 0x80 | 50, 0x80, 0x80, 0x80]);
+    expect(frameErrorOf(() => decodeBinaryFrame(cutIndex, builder, LIMITS), "TRUNCATED").message).toMatch(/^device index of row 0 at byte \d+ runs past the end/);
+    expect(builder.length).toBe(0);
+  });
 });
 
 describe("binary block frames", () => {
