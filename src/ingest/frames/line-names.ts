@@ -4,6 +4,7 @@
 import type { BatchBuilder } from "../batch-builder.js";
 import { ByteInterner, MISSING, fnvOf } from "./byte-interner.js";
 import type { FrameLimits } from "./frame.js";
+import { NameCache } from "./name-cache.js";
 import { nameProblem, quoteName } from "./names.js";
 
 const SPACE = 32;
@@ -12,6 +13,13 @@ const EQUALS = 61;
 const BACKSLASH = 92;
 const VALUE_KEY = [118, 97, 108, 117, 101]; // "value"
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Device names that passed the checks, by their raw (still escaped) tag bytes, shared by every body
+ * this thread parses: Telegraf sends the same devices in every body, and each would otherwise be
+ * unescaped, decoded and checked again, a new string each time.
+ */
+const knownDevices = new NameCache();
 
 /** @internal The names of one line protocol body, as builder ids; a refused name is −2 − k (see problem()). */
 export class LineNames {
@@ -31,7 +39,13 @@ export class LineNames {
     const h = fnvOf(buf, s, e);
     let id = this.#devices.lookup(buf, s, e, e, e, h);
     if (id === MISSING) {
-      id = this.#intern(unescape(buf, s, e), "device");
+      const known = knownDevices.get(buf, s, e);
+      if (known !== undefined && known.length <= this.#maxLength) id = this.#builder.deviceId(known);
+      else {
+        const name = unescape(buf, s, e);
+        id = this.#intern(name, "device");
+        if (id >= 0) knownDevices.add(buf, s, e, name!);
+      }
       this.#devices.set(buf, s, e, e, e, h, id);
     }
     return id;

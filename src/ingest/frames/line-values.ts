@@ -121,31 +121,43 @@ export function fieldValue(buf: Uint8Array, s: number, e: number, out: Float64Ar
 }
 
 /**
- * The timestamp token buf[s, e) (s < e) in µs: an integer in `precision` units, nanoseconds rounded
+ * Writes the timestamp token buf[s, e) (s < e) in µs to out[at]: an integer in `precision` units, nanoseconds rounded
  * toward the past. NaN when the token is not an integer; ±Infinity when the µs are outside ±2^53.
  * @internal
  */
-export function timestampMicros(buf: Uint8Array, s: number, e: number, precision: Precision): number {
+export function timestampMicros(buf: Uint8Array, s: number, e: number, precision: Precision, out: Float64Array, at: number): void {
   let i = s;
   const negative = buf[i] === MINUS;
   if (negative) i++;
-  if (i === e) return NaN;
+  if (i === e) {
+    out[at] = NaN;
+    return;
+  }
   // Nanoseconds: the last three digits are below the microsecond.
   const stop = precision === "ns" ? Math.max(i, e - 3) : e;
   let v = 0;
   for (; i < stop; i++) {
     const c = buf[i];
-    if (c < D0 || c > D9) return NaN;
+    if (c < D0 || c > D9) {
+      out[at] = NaN;
+      return;
+    }
     if (v <= MAX_SAFE) v = v * 10 + (c - D0);
   }
   let below = 0;
   for (; i < e; i++) {
     const c = buf[i];
-    if (c < D0 || c > D9) return NaN;
+    if (c < D0 || c > D9) {
+      out[at] = NaN;
+      return;
+    }
     below = below * 10 + (c - D0);
   }
   if (precision === "ms") v *= 1000;
   else if (precision === "s") v *= 1_000_000;
-  if (v > MAX_SAFE) return negative ? -Infinity : Infinity;
-  return negative ? 0 - v - (below > 0 ? 1 : 0) : v;
+  if (v > MAX_SAFE) {
+    out[at] = negative ? -Infinity : Infinity;
+    return;
+  }
+  out[at] = negative ? 0 - v - (below > 0 ? 1 : 0) : v;
 }

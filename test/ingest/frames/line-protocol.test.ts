@@ -188,6 +188,15 @@ describe("line protocol", () => {
     expect(decode("m,device=d value=1 10000000000", { precision: "s" }).rejected[0].reason).toBe("bad_timestamp");
   });
 
+  it("check a device name against each body's own limit, however often earlier bodies sent it", () => {
+    const body = "m,device=press-17\\ east value=1 0";
+    for (let k = 0; k < 3; k++) expect(decode(body).rows).toEqual([{ device: "press-17 east", channel: "m", ts: 0, value: 1 }]);
+    const strict = new BatchBuilder();
+    const out = decodeLineProtocol(body, strict, { ...LIMITS, maxNameLength: 8 }, { now: NOW });
+    expect(out.rejected.map((r) => r.reason)).toEqual(["bad_name"]);
+    expect(rowsOf(strict)).toEqual([]);
+  });
+
   it("read bytes as it reads text, and take non-ASCII names", () => {
     const body = "température,device=presse-é value=1 0\n温度,device=機械 value=2 0";
     const builder = new BatchBuilder();
