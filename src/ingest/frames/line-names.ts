@@ -1,6 +1,7 @@
 // Device and channel ids of line protocol names, found from the raw (still escaped) bytes: a name is
-// unescaped, decoded, checked and interned once per parse, on its first appearance; later lines cost a
-// hash lookup. Channel = measurement for a field named `value`, else `measurement_field`.
+// interned once per parse, on its first appearance (unescaped, decoded and checked there, or, for a
+// device an earlier body named, taken from the thread's cache); later lines cost a hash lookup.
+// Channel = measurement for a field named `value`, else `measurement_field`.
 import type { BatchBuilder } from "../batch-builder.js";
 import { ByteInterner, MISSING, fnvOf } from "./byte-interner.js";
 import type { FrameLimits } from "./frame.js";
