@@ -50,7 +50,7 @@ function counters(m: ServerMetrics): IntakeCounters {
     frame: (format) => m.frames.inc(1, format),
     badFrame: (code) => m.badFrames.inc(1, code),
     accepted: (n) => m.readings.inc(n),
-    newDevice: () => m.devicesSeen++,
+    newDevices: (count) => (m.devicesSeen += count),
     rejected: (reason) => m.rejected.inc(1, reason),
     ackLatency: (ms) => m.ackLatency.observe(ms),
     clocks: (jumps, corrected) => {

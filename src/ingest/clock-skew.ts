@@ -82,8 +82,6 @@ export class ClockSkew {
   readonly #policy: ClockSkewPolicy;
   readonly #devices: DeviceNumbers;
   #c = new ClockColumns();
-  /** The generation of device numbers the columns are indexed by. */
-  #generation: number;
   /** Each device's newest timestamp in the frame being learned from (reused across frames). */
   #newest = new Float64Array(64);
   /** Clock jumps seen, all devices. */
@@ -95,7 +93,7 @@ export class ClockSkew {
   constructor(policy: ClockSkewPolicy, devices = new DeviceNumbers()) {
     this.#policy = policy;
     this.#devices = devices;
-    this.#generation = devices.generation;
+    devices.onStartOver(() => (this.#c = new ClockColumns()));
   }
 
   /**
@@ -112,10 +110,6 @@ export class ClockSkew {
     for (let i = 0; i < n; i++) {
       const t = cols.timestamps[i];
       if (t > newest[cols.device[i]]) newest[cols.device[i]] = t;
-    }
-    if (this.#generation !== this.#devices.generation) {
-      this.#c = new ClockColumns();
-      this.#generation = this.#devices.generation;
     }
     this.#c.reserve(this.#devices.size);
     let shifts: Float64Array | undefined;
@@ -142,7 +136,7 @@ export class ClockSkew {
   status(device: string): DeviceClockStatus | undefined {
     const i = this.#devices.numberOf(device);
     const c = this.#c;
-    if (i === undefined || this.#generation !== this.#devices.generation || i >= c.estimate.length || !Number.isFinite(c.estimate[i])) return undefined;
+    if (i === undefined || i >= c.estimate.length || !Number.isFinite(c.estimate[i])) return undefined;
     return { offsetUs: c.estimate[i], stable: c.stableWindows[i] >= STABLE_WINDOWS, correctionUs: c.correction[i], jumps: c.jumps[i] };
   }
 

@@ -14,6 +14,8 @@ export class DeviceNumbers {
   #generation = 0;
   /** Numbers handed out, all generations. */
   #handedOut = 0;
+  /** What drops the state kept by number when the table starts over. */
+  readonly #forgets: (() => void)[] = [];
 
   constructor(capacity = 1 << 20) {
     this.#capacity = capacity;
@@ -42,6 +44,7 @@ export class DeviceNumbers {
     if (this.#numbers.size + devices.length > this.#capacity) {
       this.#numbers.clear();
       this.#generation++;
+      for (const forget of this.#forgets) forget();
     }
     const out = new Uint32Array(devices.length);
     for (let i = 0; i < devices.length; i++) {
@@ -57,6 +60,11 @@ export class DeviceNumbers {
       out[i] = n;
     }
     return out;
+  }
+
+  /** Calls `forget` each time the table starts over, before any number of the new generation is handed out: state kept by number must go then. */
+  onStartOver(forget: () => void): void {
+    this.#forgets.push(forget);
   }
 
   /** The device's number, if it has been seen in this generation. */

@@ -36,8 +36,8 @@ export interface IntakeCounters {
   frame(format: string): void;
   badFrame(code: string): void;
   accepted(n: number): void;
-  /** A device sent its first frame (since the server started). */
-  newDevice(): void;
+  /** `count` devices sent their first frame (since the server started, or since the device table started over). */
+  newDevices(count: number): void;
   rejected(reason: string): void;
   ackLatency(ms: number): void;
   /** Device clocks seen jumping, and readings whose timestamps were corrected for a steady skew. */
@@ -85,7 +85,6 @@ export class Intake {
   readonly #limits: FrameLimits;
   readonly #devices = new DeviceNumbers();
   #budgets: DeviceBudgets;
-  #budgetsGeneration = 0;
   /** Reused by every frame: decoding runs to take() without awaiting, so frames never share it. */
   readonly #builder = new BatchBuilder();
   readonly #decoder: FrameDecoder | undefined;
@@ -107,6 +106,7 @@ export class Intake {
     this.#codec = codec;
     this.#counters = counters;
     this.#budgets = new DeviceBudgets(config.limits.perDeviceRate);
+    this.#devices.onStartOver(() => (this.#budgets = new DeviceBudgets(config.limits.perDeviceRate)));
     this.#limits = { maxReadings: config.limits.maxReadingsPerFrame, maxNameLength: 256 };
     this.clocks = new ClockSkew({ mode: config.validation.clockSkew, toleranceUs: config.validation.skewTolerance, jitterUs: CLOCK_JITTER_US }, this.#devices);
   }
@@ -144,7 +144,7 @@ export class Intake {
     const allowed = cols.devices.map((d) => principal.mayWrite(d));
     const handedOut = this.#devices.handedOut;
     const numbers = this.#devices.numbersOf(cols.devices, allowed);
-    for (let i = handedOut; i < this.#devices.handedOut; i++) this.#counters.newDevice();
+    if (this.#devices.handedOut > handedOut) this.#counters.newDevices(this.#devices.handedOut - handedOut);
     const overRate = this.#overRate(cols.devices, numbers, cols.device);
     const now = Date.now() * 1000;
     const jumps = this.clocks.jumps;
@@ -239,10 +239,6 @@ export class Intake {
     const counts = this.#counts;
     counts.fill(0, 0, devices.length);
     for (let i = 0; i < rows.length; i++) counts[rows[i]]++;
-    if (this.#budgetsGeneration !== this.#devices.generation) {
-      this.#budgets = new DeviceBudgets(this.#config.limits.perDeviceRate);
-      this.#budgetsGeneration = this.#devices.generation;
-    }
     const over = new Set<string>();
     const now = performance.now();
     for (let i = 0; i < devices.length; i++) {

@@ -9,7 +9,7 @@ import { loadConfig } from "../../src/config.js";
 import { createCodec } from "../../src/codec/index.js";
 import { OPEN } from "../../src/server/auth.js";
 
-const counters: IntakeCounters = { frame() {}, badFrame() {}, accepted() {}, newDevice() {}, rejected() {}, ackLatency() {}, clocks() {} };
+const counters: IntakeCounters = { frame() {}, badFrame() {}, accepted() {}, newDevices() {}, rejected() {}, ackLatency() {}, clocks() {} };
 const NOW = Date.now() * 1000;
 
 describe("intake", () => {
@@ -57,7 +57,7 @@ describe("intake", () => {
     const bus = new MemoryBus();
     const config = loadConfig(undefined, {}, { partitions: 1 });
     let devicesSeen = 0;
-    const intake = new Intake(bus, new DeviceRegistry(), config, await createCodec(), { ...counters, newDevice: () => devicesSeen++ });
+    const intake = new Intake(bus, new DeviceRegistry(), config, await createCodec(), { ...counters, newDevices: (count) => (devicesSeen += count) });
     const pumps = { tenant: "plant", mayWrite: (d: string) => d.startsWith("pump-"), everyDevice: false };
     const reading = (device: string, i: number) => ({ device, channel: "flow", ts: NOW - 1000 + i, value: i });
     const answer = intake.ingest("text", JSON.stringify({ seq: 1, readings: [reading("pump-1", 0), reading("valve-1", 1), reading("pump-1", 2)] }), pumps, {});
