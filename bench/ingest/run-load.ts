@@ -67,6 +67,12 @@ async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half
       ...diskDetails(disk, counters.iotpipe_readings_accepted_total),
       server_stop_seconds: round(stopSeconds, 2),
       server_ack_latency_ms: { p50: roundOrNull(serverAck[0], 1), p99: roundOrNull(serverAck[1], 1), measured: "server: frame taken → durable, whole run incl. warm-up" },
+      // A stall of the socket thread (a long GC, or the thread not running for seconds on this shared box) shows here: a run with one is not comparable.
+      server_socket_thread_stall_ms: {
+        event_loop_delay_max: counters.iotpipe_event_loop_delay_max_ms ?? null,
+        gc_pause_max: counters.iotpipe_gc_pause_max_ms ?? null,
+        measured: "server: socket thread's event-loop delay and GC pause, longest since start (warm-up included)",
+      },
     },
   );
   return m;
