@@ -113,7 +113,7 @@ export class ServerMetrics {
   /** Devices that have sent a frame. */
   devicesSeen = 0;
 
-  render(extra: Record<string, number> = {}, counters: Record<string, number> = {}): string {
+  async render(extra: Record<string, number> = {}, counters: Record<string, number> = {}): Promise<string> {
     const gauges = {
       iotpipe_open_connections: this.openConnections,
       iotpipe_in_flight_bytes: this.inFlightBytes,
@@ -134,7 +134,7 @@ export class ServerMetrics {
       this.clockCorrected.render(""),
       ...Object.entries(gauges).map(([k, v]) => `# TYPE ${k} gauge\n${k} ${v}`),
       ...Object.entries(counters).map(([k, v]) => `# TYPE ${k} counter\n${k} ${v}`),
-      renderProcessMetrics(),
+      await renderProcessMetrics(),
       "",
     ].join("\n");
   }

@@ -1,6 +1,8 @@
 // The process's own metrics in Prometheus text, under the names of prom-client's defaults (what a
 // Node.js dashboard expects): CPU, resident memory, open files, start time, and the serving thread's heap.
-import { readdirSync } from "node:fs";
+// Open files are counted off the serving thread: at the connection limit /proc/self/fd lists ~20 000
+// entries, and reading it there held every socket for 24–42 ms per scrape.
+import { readdir } from "node:fs/promises";
 
 const startTimeSeconds = Math.floor(Date.now() / 1000 - process.uptime());
 
@@ -9,19 +11,19 @@ function metric(name: string, type: "counter" | "gauge", help: string, value: nu
 }
 
 /** Open file descriptors, where the system lists them (/proc on Linux); undefined elsewhere. */
-function openFds(): number | undefined {
+async function openFds(): Promise<number | undefined> {
   try {
-    return readdirSync("/proc/self/fd").length;
+    return (await readdir("/proc/self/fd")).length;
   } catch {
     return undefined;
   }
 }
 
 /** The process metrics block (no trailing newline). */
-export function renderProcessMetrics(): string {
+export async function renderProcessMetrics(): Promise<string> {
+  const fds = await openFds();
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
-  const fds = openFds();
   return [
     metric("process_cpu_user_seconds_total", "counter", "User CPU time of the process (every thread), seconds.", cpu.user / 1e6),
     metric("process_cpu_system_seconds_total", "counter", "System CPU time of the process (every thread), seconds.", cpu.system / 1e6),

@@ -375,7 +375,11 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
   if (deps.windows) serveWindows(app, deps.windows, auth, metrics, limits);
 
   app.get("/metrics", (res) => {
-    res.writeHeader("Content-Type", "text/plain; version=0.0.4").end(metrics.render(deps.gauges?.() ?? {}, deps.counters?.() ?? {}));
+    let aborted = false;
+    res.onAborted(() => (aborted = true));
+    void metrics.render(deps.gauges?.() ?? {}, deps.counters?.() ?? {}).then((text) => {
+      if (!aborted) res.cork(() => res.writeHeader("Content-Type", "text/plain; version=0.0.4").end(text));
+    });
   });
   app.get("/health", (res) => {
     res.end("ok");

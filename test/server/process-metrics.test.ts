@@ -13,8 +13,8 @@ function values(text: string): Map<string, number> {
 }
 
 describe("process metrics", () => {
-  it("carry prom-client's names, each with its help and type, and values that belong to this process", () => {
-    const text = renderProcessMetrics();
+  it("carry prom-client's names, each with its help and type, and values that belong to this process", async () => {
+    const text = await renderProcessMetrics();
     const v = values(text);
     for (const name of v.keys()) {
       expect(text).toContain(`# HELP ${name} `);
@@ -26,13 +26,13 @@ describe("process metrics", () => {
     expect(v.get("nodejs_heap_size_used_bytes")).toBeLessThanOrEqual(v.get("nodejs_heap_size_total_bytes")!);
   });
 
-  it("count the files this process opens among its open descriptors (Linux)", () => {
+  it("count the files this process opens among its open descriptors (Linux)", async () => {
     if (process.platform !== "linux") return;
-    const before = values(renderProcessMetrics()).get("process_open_fds")!;
+    const before = values(await renderProcessMetrics()).get("process_open_fds")!;
     const fds = Array.from({ length: 32 }, () => openSync(process.execPath, "r"));
     try {
       // Other threads of the test runner may open or close a file meanwhile: a few either way.
-      const after = values(renderProcessMetrics()).get("process_open_fds")!;
+      const after = values(await renderProcessMetrics()).get("process_open_fds")!;
       expect(after - before).toBeGreaterThanOrEqual(28);
       expect(after - before).toBeLessThanOrEqual(36);
     } finally {
