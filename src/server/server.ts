@@ -94,6 +94,20 @@ function sendAcks(ws: WebSocket<Connection>, c: Connection): void {
   });
 }
 
+/** How to answer an HTTP request once, later (after awaiting): nothing is written to a client that went away. */
+function replyOnce(res: HttpResponse, contentType?: string): (status: string, body?: string) => void {
+  let aborted = false;
+  res.onAborted(() => (aborted = true));
+  return (status, body = "") => {
+    if (aborted) return;
+    res.cork(() => {
+      res.writeStatus(status);
+      if (contentType) res.writeHeader("Content-Type", contentType);
+      res.end(body);
+    });
+  };
+}
+
 function readBody(res: HttpResponse, limit: number, onDone: (body: Buffer | undefined) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -202,11 +216,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
     const principal = auth.check(req.getHeader("authorization"), req.getQuery() ?? "");
     const gzip = req.getHeader("content-encoding") === "gzip";
     const precision = new URLSearchParams(req.getQuery() ?? "").get("precision") ?? "ns";
-    let aborted = false;
-    res.onAborted(() => (aborted = true));
-    const reply = (status: string, body = "") => {
-      if (!aborted) res.cork(() => res.writeStatus(status).end(body));
-    };
+    const reply = replyOnce(res);
     if (!principal) {
       metrics.refused.inc(1, "unauthorized");
       reply("401 Unauthorized", "a valid token is required");
@@ -238,11 +248,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
   /** A JSON endpoint's start: who asks (401 answered when nobody valid), and how to answer once. */
   const jsonRequest = (res: HttpResponse, req: uWS.HttpRequest) => {
     const principal = auth.check(req.getHeader("authorization"), req.getQuery() ?? "");
-    let aborted = false;
-    res.onAborted(() => (aborted = true));
-    const reply = (status: string, body: string) => {
-      if (!aborted) res.cork(() => res.writeStatus(status).writeHeader("Content-Type", "application/json").end(body));
-    };
+    const reply = replyOnce(res, "application/json");
     if (!principal) reply("401 Unauthorized", JSON.stringify({ error: "a valid token is required" }));
     return { principal, reply };
   };
@@ -375,11 +381,8 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
   if (deps.windows) serveWindows(app, deps.windows, auth, metrics, limits);
 
   app.get("/metrics", (res) => {
-    let aborted = false;
-    res.onAborted(() => (aborted = true));
-    void metrics.render(deps.gauges?.() ?? {}, deps.counters?.() ?? {}).then((text) => {
-      if (!aborted) res.cork(() => res.writeHeader("Content-Type", "text/plain; version=0.0.4").end(text));
-    });
+    const reply = replyOnce(res, "text/plain; version=0.0.4");
+    void metrics.render(deps.gauges?.() ?? {}, deps.counters?.() ?? {}).then((text) => reply("200 OK", text));
   });
   app.get("/health", (res) => {
     res.end("ok");
