@@ -1,6 +1,7 @@
-// Compiles each module under assembly/ (the codec, the analytics kernels) to wasm-build/<name>.wasm with
-// the options in asconfig.json, and wraps the bytes in an ES module, so runtime-neutral code can load a
-// module in Node, browsers and workers without file-system access.
+// Compiles each module under assembly/ (the codec, the analytics and window kernels, the line-protocol
+// scanner) to wasm-build/<name>.wasm with the options in asconfig.json, and wraps the bytes in an ES
+// module, so runtime-neutral code can load a module in Node, browsers and workers without file-system
+// access.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "wasm-build");
 const asc = join(root, "node_modules", "assemblyscript", "bin", "asc.js");
 const target = process.argv[2] ?? "release";
-const modules = ["codec", "analytics", "windows"];
+const modules = ["codec", "analytics", "windows", "lines"];
 mkdirSync(out, { recursive: true });
 
 for (const name of modules) {

@@ -35,9 +35,8 @@ export class LineNames {
     this.#maxLength = limits.maxNameLength;
   }
 
-  /** The id of the device named by the tag value buf[s, e). */
-  device(buf: Uint8Array, s: number, e: number): number {
-    const h = fnvOf(buf, s, e);
+  /** The id of the device named by the tag value buf[s, e), whose fnvOf() is `h`. */
+  device(buf: Uint8Array, s: number, e: number, h: number): number {
     let id = this.#devices.lookup(buf, s, e, e, e, h);
     if (id === MISSING) {
       const known = knownDevices.get(buf, s, e);

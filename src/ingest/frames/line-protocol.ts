@@ -1,11 +1,16 @@
-// Influx line protocol as Telegraf's outputs.influxdb sends it, read by char codes into a BatchBuilder.
-// Device = a tag (first of `deviceTags` present); channel = the measurement for a field named `value`,
-// else `measurement_field` (VictoriaMetrics' naming). A bad line is one rejection; the others are kept.
+// Influx line protocol as Telegraf's outputs.influxdb sends it, read into a BatchBuilder. Device = a tag
+// (first of `deviceTags` present); channel = the measurement for a field named `value`, else
+// `measurement_field` (VictoriaMetrics' naming). A bad line is one rejection; the others are kept.
+// Plain lines are read in bulk by the WebAssembly scanner (line-scan.ts); every other line (string
+// fields, long numbers, anything malformed) by the char-code parser here, which words the refusals.
 import type { BatchBuilder } from "../batch-builder.js";
 import { FrameError, type Rejection, type RejectReason } from "./errors.js";
 import type { DecodedFrame, FrameLimits } from "./frame.js";
 import { LineNames } from "./line-names.js";
 import { fieldValue, timestampMicros, type Precision } from "./line-values.js";
+import { fnvOf } from "./byte-interner.js";
+import * as R from "./line-scan.js";
+import { LINE_INTS, NO_DEVICE, STOPPED_AT_LINE, lineScan, type LineScan } from "./line-scan.js";
 
 export type { Precision } from "./line-values.js";
 
@@ -17,6 +22,8 @@ export interface LineProtocolOptions {
   deviceTags?: readonly string[];
   /** Timestamp (µs) of lines that carry none; default the clock when the call starts. */
   now?: number;
+  /** @internal false: the char-code parser reads every line (tests compare it with the scanner). */
+  scan?: boolean;
 }
 
 const NL = 10;
@@ -32,7 +39,6 @@ const BACKSLASH = 92;
 const OK = 0;
 const NON_NUMERIC = 1;
 const BAD_VALUE = 2;
-const NO_DEVICE = 0x7fffffff;
 /** A field whose channel is not known yet (channel ids and refused names are above it). */
 const UNKNOWN = -0x7fffffff;
 const PRECISIONS: readonly Precision[] = ["ns", "us", "ms", "s"];
@@ -54,7 +60,8 @@ export function decodeLineProtocol(input: string | Uint8Array, builder: BatchBui
   const bytes = typeof input === "string" ? utf8In.encode(input) : input;
   const tags = (options.deviceTags ?? ["device", "host"]).map((t) => utf8In.encode(t));
   const start = builder.length;
-  const parser = new LineParser(bytes, builder, limits, precision, now, tags);
+  const scan = options.scan === false ? undefined : lineScan();
+  const parser = new LineParser(bytes, builder, limits, precision, now, tags, scan?.load(bytes, tags, precision, now) ? scan : undefined);
   try {
     parser.run();
   } catch (err) {
@@ -71,6 +78,14 @@ function same(buf: Uint8Array, s: number, e: number, s2: number, e2: number): bo
   return true;
 }
 
+/** Where a line's fields are: the parser's own scratch, or the scanner's columns. */
+interface LineFields {
+  keyStarts: Int32Array;
+  keyEnds: Int32Array;
+  statuses: Uint8Array;
+  values: Float64Array;
+}
+
 /** One body's parse: the bytes, the per-line field scratch and the name caches. */
 class LineParser {
   readonly rejected: Rejection[] = [];
@@ -82,6 +97,7 @@ class LineParser {
   readonly #now: number;
   readonly #deviceTags: Uint8Array[];
   readonly #names: LineNames;
+  readonly #scan: LineScan | undefined;
   #line = 0;
   /** Newlines inside quoted strings of the current line (they still count as lines). */
   #innerLines = 0;
@@ -91,12 +107,11 @@ class LineParser {
   #errorAt = 0;
   /** The current line's timestamp (µs), in a column like the field values: a double returned from or passed to a call that is not inlined is a new heap number. */
   readonly #stamp = new Float64Array(1);
-  // The current line's fields; a field's channel is known when the line repeats the last one's shape.
-  #keyStart = new Int32Array(16);
-  #keyEnd = new Int32Array(16);
+  /** The current line's fields, when this parser reads it; their channels are set as the line is emitted. */
+  #fields: LineFields = { keyStarts: new Int32Array(16), keyEnds: new Int32Array(16), statuses: new Uint8Array(16), values: new Float64Array(16) };
   #channel = new Int32Array(16);
-  #status = new Uint8Array(16);
-  #value = new Float64Array(16);
+  /** The current line's record (line-scan.ts' layout), when this parser reads it. */
+  readonly #record = new Int32Array(LINE_INTS);
   // The shape of the last line emitted: its measurement, field keys and their channels. Telegraf's
   // lines repeat one shape, so a line is compared byte for byte with the last one's instead of hashed
   // and looked up name by name.
@@ -107,7 +122,7 @@ class LineParser {
   #shapeKeyEnd = new Int32Array(16);
   #shapeChannel = new Int32Array(16);
 
-  constructor(buf: Uint8Array, builder: BatchBuilder, limits: FrameLimits, precision: Precision, now: number, deviceTags: Uint8Array[]) {
+  constructor(buf: Uint8Array, builder: BatchBuilder, limits: FrameLimits, precision: Precision, now: number, deviceTags: Uint8Array[], scan: LineScan | undefined) {
     this.#buf = buf;
     this.#end = buf.length;
     this.#builder = builder;
@@ -116,33 +131,65 @@ class LineParser {
     this.#now = now;
     this.#deviceTags = deviceTags;
     this.#names = new LineNames(builder, limits);
+    this.#scan = scan;
   }
 
   run(): void {
+    let p = 0;
+    while (p < this.#end) {
+      if (this.#scan) p = this.#scanFrom(p);
+      if (p < this.#end) p = this.#readLine(p);
+    }
+  }
+
+  /** Emits the lines the scanner reads from p on; returns where it left off (a line for #readLine, or the end). */
+  #scanFrom(p: number): number {
+    const scan = this.#scan!;
+    for (;;) {
+      const n = scan.scan(p, this.#line);
+      const lines = scan.lines;
+      // Whether the record before set the shape: then a record of the same shape has its channels.
+      let shaped = false;
+      for (let k = 0, r = 0; k < n; k++, r += LINE_INTS) {
+        this.#line = lines[r + R.AT_LINE];
+        shaped = this.#emit(lines, r, scan, scan.stamps, k, shaped && lines[r + R.AT_SAME_SHAPE] === 1);
+        this.#checkSize(lines[r + R.AT_MEASUREMENT_START]);
+      }
+      p = scan.stoppedAt;
+      this.#line = scan.stoppedLine;
+      // Full output: take the next batch of lines. The end, or a line the scanner leaves: return.
+      if (n === 0 || scan.stopReason === STOPPED_AT_LINE || p >= this.#end) return p;
+    }
+  }
+
+  /** Reads one line (or blank line, or comment) at p with this parser; returns where the next one starts. */
+  #readLine(p: number): number {
     const buf = this.#buf;
     const end = this.#end;
-    let p = 0;
-    while (p < end) {
-      let c = buf[p];
-      while ((c === SPACE || c === TAB || c === CR) && ++p < end) c = buf[p];
-      if (p >= end) break;
-      let lineEnd: number;
-      if (c === NL) lineEnd = p;
-      else if (c === HASH) lineEnd = this.#skipLine(p);
-      else {
-        this.#innerLines = 0;
-        lineEnd = this.#parseLine(p);
-        if (lineEnd < 0) {
-          this.#reject(this.#line, "malformed", `${this.#error} at byte ${this.#errorAt}; line starts ${this.#snippet(p)}`);
-          lineEnd = this.#skipLine(this.#errorAt);
-        }
-        this.#line += this.#innerLines;
-        if (this.#produced > this.#limits.maxReadings) {
-          throw new FrameError("TOO_LARGE", `line ${this.#line} at byte ${p} brings the body to ${this.#produced} readings, more than ${this.#limits.maxReadings}`, p);
-        }
+    let c = buf[p];
+    while ((c === SPACE || c === TAB || c === CR) && ++p < end) c = buf[p];
+    if (p >= end) return p;
+    let lineEnd: number;
+    if (c === NL) lineEnd = p;
+    else if (c === HASH) lineEnd = this.#skipLine(p);
+    else {
+      this.#innerLines = 0;
+      lineEnd = this.#parseLine(p);
+      if (lineEnd < 0) {
+        this.#reject(this.#line, "malformed", `${this.#error} at byte ${this.#errorAt}; line starts ${this.#snippet(p)}`);
+        lineEnd = this.#skipLine(this.#errorAt);
       }
-      this.#line++;
-      p = lineEnd + 1;
+      this.#line += this.#innerLines;
+      this.#checkSize(p);
+    }
+    this.#line++;
+    return lineEnd + 1;
+  }
+
+  /** Throws TOO_LARGE once the body has brought more readings and refusals than the limit (the line at p did it). */
+  #checkSize(p: number): void {
+    if (this.#produced > this.#limits.maxReadings) {
+      throw new FrameError("TOO_LARGE", `line ${this.#line} at byte ${p} brings the body to ${this.#produced} readings, more than ${this.#limits.maxReadings}`, p);
     }
   }
 
@@ -173,7 +220,6 @@ class LineParser {
     }
     const mEnd = p;
     if (mEnd === mStart) return this.#fail(p, "no measurement");
-    const sameMeasurement = same(buf, mStart, mEnd, this.#shapeStart, this.#shapeEnd);
     // Tags: only the device tag is kept (the first of deviceTags present).
     let dStart = 0;
     let dEnd = 0;
@@ -205,6 +251,7 @@ class LineParser {
     while (p < end && buf[p] === SPACE) p++;
     // Fields: key=value[,key=value…]; values are parsed now, readings are added once the line is whole.
     let fields = 0;
+    let scratch = this.#fields;
     for (;;) {
       const kStart = p;
       for (; p < end; p++) {
@@ -213,11 +260,9 @@ class LineParser {
         if (c === BACKSLASH && p + 1 < end && buf[p + 1] !== NL) p++;
       }
       if (p >= end || buf[p] !== EQUALS || p === kStart) return this.#fail(p, "a field is not key=value");
-      if (fields === this.#keyStart.length) this.#growFields();
-      this.#keyStart[fields] = kStart;
-      this.#keyEnd[fields] = p;
-      const known = sameMeasurement && fields < this.#shapeFields && same(buf, kStart, p, this.#shapeKeyStart[fields], this.#shapeKeyEnd[fields]);
-      this.#channel[fields] = known ? this.#shapeChannel[fields] : UNKNOWN;
+      if (fields === scratch.keyStarts.length) scratch = this.#growFields();
+      scratch.keyStarts[fields] = kStart;
+      scratch.keyEnds[fields] = p;
       p++;
       if (p < end && buf[p] === QUOTE) {
         // A string: may hold any byte, \" and \\ escaped, even newlines.
@@ -230,7 +275,7 @@ class LineParser {
         if (p >= end) return this.#fail(p, "a string field has no closing quote");
         p++;
         if (p < end && (c = buf[p]) !== COMMA && c !== SPACE && c !== NL && c !== CR) return this.#fail(p, "bytes after a string field");
-        this.#status[fields] = NON_NUMERIC;
+        scratch.statuses[fields] = NON_NUMERIC;
       } else {
         const vStart = p;
         for (; p < end; p++) {
@@ -238,10 +283,10 @@ class LineParser {
           if (c === COMMA || c === SPACE || c === NL || c === CR) break;
         }
         if (p === vStart) return this.#fail(p, "a field has no value");
-        fieldValue(buf, vStart, p, this.#value, fields);
-        const v = this.#value[fields];
+        fieldValue(buf, vStart, p, scratch.values, fields);
+        const v = scratch.values[fields];
         if (v !== v) return this.#fail(vStart, `field value ${this.#snippet(vStart, p)} is not a number, integer, boolean or string`);
-        this.#status[fields] = v === Infinity || v === -Infinity ? BAD_VALUE : OK;
+        scratch.statuses[fields] = v === Infinity || v === -Infinity ? BAD_VALUE : OK;
       }
       fields++;
       if (p < end && buf[p] === COMMA) p++;
@@ -259,55 +304,86 @@ class LineParser {
     }
     while (p < end && ((c = buf[p]) === SPACE || c === CR || c === TAB)) p++;
     if (p < end && buf[p] !== NL) return this.#fail(p, "bytes after the timestamp");
-    this.#emit(mStart, mEnd, dRank, dStart, dEnd, fields);
+    const record = this.#record;
+    record[R.AT_MEASUREMENT_START] = mStart;
+    record[R.AT_MEASUREMENT_END] = mEnd;
+    record[R.AT_DEVICE_RANK] = dRank;
+    record[R.AT_DEVICE_START] = dStart;
+    record[R.AT_DEVICE_END] = dEnd;
+    record[R.AT_DEVICE_HASH] = fnvOf(buf, dStart, dEnd);
+    record[R.AT_FIRST_FIELD] = 0;
+    record[R.AT_FIELD_COUNT] = fields;
+    this.#emit(record, 0, scratch, stamp, 0, false);
     return p;
   }
 
-  /** Adds the line's readings, or its refusals. */
-  #emit(mStart: number, mEnd: number, dRank: number, dStart: number, dEnd: number, fields: number): void {
+  /**
+   * Adds the line of record rec[r …] (line-scan.ts' layout), or its refusals: its fields are
+   * `fields.*[first …]`, its timestamp stamps[stampAt] (passed where it lies: a double passed to a call
+   * that is not inlined is a new heap number). A field's channel is the last emitted line's when the
+   * line repeats that line's shape (`sameShape`: known to). Returns whether the line set the shape.
+   */
+  #emit(rec: Int32Array, r: number, fields: LineFields, stamps: Float64Array, stampAt: number, sameShape: boolean): boolean {
     const line = this.#line;
-    const ts = this.#stamp[0];
-    if (dRank === NO_DEVICE) {
+    const ts = stamps[stampAt];
+    if (rec[r + R.AT_DEVICE_RANK] === NO_DEVICE) {
       const tags = this.#deviceTags.map((t) => utf8Out.decode(t)).join(" or ");
-      return this.#reject(line, "missing_field", `no ${tags} tag`);
+      this.#reject(line, "missing_field", `no ${tags} tag`);
+      return false;
     }
-    if (ts === Infinity || ts === -Infinity) return this.#reject(line, "bad_timestamp", `timestamp outside ±2^53 µs (precision ${this.#precision})`);
+    if (ts === Infinity || ts === -Infinity) {
+      this.#reject(line, "bad_timestamp", `timestamp outside ±2^53 µs (precision ${this.#precision})`);
+      return false;
+    }
     const buf = this.#buf;
     const names = this.#names;
-    const device = names.device(buf, dStart, dEnd);
-    if (device < 0) return this.#reject(line, "bad_name", names.problem(device));
-    for (let f = 0; f < fields; f++) {
-      const status = this.#status[f];
+    const device = names.device(buf, rec[r + R.AT_DEVICE_START], rec[r + R.AT_DEVICE_END], rec[r + R.AT_DEVICE_HASH]);
+    if (device < 0) {
+      this.#reject(line, "bad_name", names.problem(device));
+      return false;
+    }
+    const mStart = rec[r + R.AT_MEASUREMENT_START];
+    const mEnd = rec[r + R.AT_MEASUREMENT_END];
+    const first = rec[r + R.AT_FIRST_FIELD];
+    const count = rec[r + R.AT_FIELD_COUNT];
+    if (count > this.#channel.length) this.#channel = new Int32Array(count * 2);
+    const sameMeasurement = sameShape || same(buf, mStart, mEnd, this.#shapeStart, this.#shapeEnd);
+    for (let f = 0; f < count; f++) {
+      const kStart = fields.keyStarts[first + f];
+      const kEnd = fields.keyEnds[first + f];
+      const known = sameShape || (sameMeasurement && f < this.#shapeFields && same(buf, kStart, kEnd, this.#shapeKeyStart[f], this.#shapeKeyEnd[f]));
+      let channel = (this.#channel[f] = known ? this.#shapeChannel[f] : UNKNOWN);
+      const status = fields.statuses[first + f];
       if (status !== OK) {
-        const key = this.#snippet(this.#keyStart[f], this.#keyEnd[f]);
+        const key = this.#snippet(kStart, kEnd);
         if (status === NON_NUMERIC) this.#reject(line, "non_numeric", `field ${key} is a string`);
         else this.#reject(line, "bad_value", `field ${key} is out of range`);
         continue;
       }
-      let channel = this.#channel[f];
-      if (channel === UNKNOWN) channel = this.#channel[f] = names.channel(buf, mStart, mEnd, this.#keyStart[f], this.#keyEnd[f]);
+      if (channel === UNKNOWN) channel = this.#channel[f] = names.channel(buf, mStart, mEnd, kStart, kEnd);
       if (channel < 0) this.#reject(line, "bad_name", names.problem(channel));
       else {
-        this.#builder.add(device, channel, ts, this.#value[f]);
+        this.#builder.add(device, channel, ts, fields.values[first + f]);
         this.#produced++;
       }
     }
-    this.#rememberShape(mStart, mEnd, fields);
+    this.#rememberShape(mStart, mEnd, fields, first, count);
+    return true;
   }
 
   /** Keeps the emitted line's measurement, field keys and their channels for the next line to compare with. */
-  #rememberShape(mStart: number, mEnd: number, fields: number): void {
-    if (fields > this.#shapeKeyStart.length) {
-      this.#shapeKeyStart = new Int32Array(this.#keyStart.length);
-      this.#shapeKeyEnd = new Int32Array(this.#keyStart.length);
-      this.#shapeChannel = new Int32Array(this.#keyStart.length);
+  #rememberShape(mStart: number, mEnd: number, fields: LineFields, first: number, count: number): void {
+    if (count > this.#shapeKeyStart.length) {
+      this.#shapeKeyStart = new Int32Array(count * 2);
+      this.#shapeKeyEnd = new Int32Array(count * 2);
+      this.#shapeChannel = new Int32Array(count * 2);
     }
     this.#shapeStart = mStart;
     this.#shapeEnd = mEnd;
-    this.#shapeFields = fields;
-    for (let f = 0; f < fields; f++) {
-      this.#shapeKeyStart[f] = this.#keyStart[f];
-      this.#shapeKeyEnd[f] = this.#keyEnd[f];
+    this.#shapeFields = count;
+    for (let f = 0; f < count; f++) {
+      this.#shapeKeyStart[f] = fields.keyStarts[first + f];
+      this.#shapeKeyEnd[f] = fields.keyEnds[first + f];
       this.#shapeChannel[f] = this.#channel[f];
     }
   }
@@ -339,13 +415,12 @@ class LineParser {
     return JSON.stringify(new TextDecoder().decode(this.#buf.subarray(s, stop)) + (stop < e && nl < 0 ? "…" : ""));
   }
 
-  #growFields(): void {
-    const n = this.#keyStart.length * 2;
+  #growFields(): LineFields {
+    const n = this.#fields.keyStarts.length * 2;
     const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T, b: T): T => (b.set(a), b);
-    this.#keyStart = grow(this.#keyStart, new Int32Array(n));
-    this.#keyEnd = grow(this.#keyEnd, new Int32Array(n));
-    this.#channel = grow(this.#channel, new Int32Array(n));
-    this.#status = grow(this.#status, new Uint8Array(n));
-    this.#value = grow(this.#value, new Float64Array(n));
+    const { keyStarts, keyEnds, statuses, values } = this.#fields;
+    this.#fields = { keyStarts: grow(keyStarts, new Int32Array(n)), keyEnds: grow(keyEnds, new Int32Array(n)), statuses: grow(statuses, new Uint8Array(n)), values: grow(values, new Float64Array(n)) };
+    return this.#fields;
   }
+
 }
