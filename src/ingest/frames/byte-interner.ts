@@ -52,8 +52,10 @@ export class ByteInterner {
     }
     const slot = this.#slot;
     const at = this.#stashEnd;
-    this.#stash.set(buf.subarray(s1, e1), at);
-    this.#stash.set(buf.subarray(s2, e2), at + n1);
+    // Names are short: a loop beats making two views to copy them.
+    const stash = this.#stash;
+    for (let k = 0; k < n1; k++) stash[at + k] = buf[s1 + k];
+    for (let k = 0; k < n2; k++) stash[at + n1 + k] = buf[s2 + k];
     this.#stashEnd += n1 + n2;
     this.#hashes[slot] = hash;
     this.#values[slot] = value;

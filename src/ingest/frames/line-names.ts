@@ -39,7 +39,7 @@ export class LineNames {
   device(buf: Uint8Array, s: number, e: number, h: number): number {
     let id = this.#devices.lookup(buf, s, e, e, e, h);
     if (id === MISSING) {
-      const known = knownDevices.get(buf, s, e);
+      const known = knownDevices.get(buf, s, e, h);
       if (known !== undefined && known.length <= this.#maxLength) id = this.#builder.deviceId(known);
       else {
         const name = unescape(buf, s, e);

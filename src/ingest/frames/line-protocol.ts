@@ -9,8 +9,7 @@ import type { DecodedFrame, FrameLimits } from "./frame.js";
 import { LineNames } from "./line-names.js";
 import { fieldValue, timestampMicros, type Precision } from "./line-values.js";
 import { fnvOf } from "./byte-interner.js";
-import * as R from "./line-scan.js";
-import { LINE_INTS, NO_DEVICE, STOPPED_AT_LINE, lineScan, type LineScan } from "./line-scan.js";
+import * as Scan from "./line-scan.js";
 
 export type { Precision } from "./line-values.js";
 
@@ -60,7 +59,7 @@ export function decodeLineProtocol(input: string | Uint8Array, builder: BatchBui
   const bytes = typeof input === "string" ? utf8In.encode(input) : input;
   const tags = (options.deviceTags ?? ["device", "host"]).map((t) => utf8In.encode(t));
   const start = builder.length;
-  const scan = options.scan === false ? undefined : lineScan();
+  const scan = options.scan === false ? undefined : Scan.lineScan();
   const parser = new LineParser(bytes, builder, limits, precision, now, tags, scan?.load(bytes, tags, precision, now) ? scan : undefined);
   try {
     parser.run();
@@ -97,7 +96,7 @@ class LineParser {
   readonly #now: number;
   readonly #deviceTags: Uint8Array[];
   readonly #names: LineNames;
-  readonly #scan: LineScan | undefined;
+  readonly #scan: Scan.LineScan | undefined;
   #line = 0;
   /** Newlines inside quoted strings of the current line (they still count as lines). */
   #innerLines = 0;
@@ -111,7 +110,7 @@ class LineParser {
   #fields: LineFields = { keyStarts: new Int32Array(16), keyEnds: new Int32Array(16), statuses: new Uint8Array(16), values: new Float64Array(16) };
   #channel = new Int32Array(16);
   /** The current line's record (line-scan.ts' layout), when this parser reads it. */
-  readonly #record = new Int32Array(LINE_INTS);
+  readonly #record = new Int32Array(Scan.LINE_INTS);
   // The shape of the last line emitted: its measurement, field keys and their channels. Telegraf's
   // lines repeat one shape, so a line is compared byte for byte with the last one's instead of hashed
   // and looked up name by name.
@@ -122,7 +121,7 @@ class LineParser {
   #shapeKeyEnd = new Int32Array(16);
   #shapeChannel = new Int32Array(16);
 
-  constructor(buf: Uint8Array, builder: BatchBuilder, limits: FrameLimits, precision: Precision, now: number, deviceTags: Uint8Array[], scan: LineScan | undefined) {
+  constructor(buf: Uint8Array, builder: BatchBuilder, limits: FrameLimits, precision: Precision, now: number, deviceTags: Uint8Array[], scan: Scan.LineScan | undefined) {
     this.#buf = buf;
     this.#end = buf.length;
     this.#builder = builder;
@@ -150,15 +149,15 @@ class LineParser {
       const lines = scan.lines;
       // Whether the record before set the shape: then a record of the same shape has its channels.
       let shaped = false;
-      for (let k = 0, r = 0; k < n; k++, r += LINE_INTS) {
-        this.#line = lines[r + R.AT_LINE];
-        shaped = this.#emit(lines, r, scan, scan.stamps, k, shaped && lines[r + R.AT_SAME_SHAPE] === 1);
-        this.#checkSize(lines[r + R.AT_MEASUREMENT_START]);
+      for (let k = 0, r = 0; k < n; k++, r += Scan.LINE_INTS) {
+        this.#line = lines[r + Scan.AT_LINE];
+        shaped = this.#emit(lines, r, scan, scan.stamps, k, shaped && lines[r + Scan.AT_SAME_SHAPE] === 1);
+        this.#checkSize(lines[r + Scan.AT_MEASUREMENT_START]);
       }
       p = scan.stoppedAt;
       this.#line = scan.stoppedLine;
       // Full output: take the next batch of lines. The end, or a line the scanner leaves: return.
-      if (n === 0 || scan.stopReason === STOPPED_AT_LINE || p >= this.#end) return p;
+      if (n === 0 || scan.stopReason === Scan.STOPPED_AT_LINE || p >= this.#end) return p;
     }
   }
 
@@ -223,7 +222,7 @@ class LineParser {
     // Tags: only the device tag is kept (the first of deviceTags present).
     let dStart = 0;
     let dEnd = 0;
-    let dRank = NO_DEVICE;
+    let dRank = Scan.NO_DEVICE;
     while (p < end && buf[p] === COMMA) {
       const kStart = ++p;
       for (; p < end; p++) {
@@ -305,14 +304,14 @@ class LineParser {
     while (p < end && ((c = buf[p]) === SPACE || c === CR || c === TAB)) p++;
     if (p < end && buf[p] !== NL) return this.#fail(p, "bytes after the timestamp");
     const record = this.#record;
-    record[R.AT_MEASUREMENT_START] = mStart;
-    record[R.AT_MEASUREMENT_END] = mEnd;
-    record[R.AT_DEVICE_RANK] = dRank;
-    record[R.AT_DEVICE_START] = dStart;
-    record[R.AT_DEVICE_END] = dEnd;
-    record[R.AT_DEVICE_HASH] = fnvOf(buf, dStart, dEnd);
-    record[R.AT_FIRST_FIELD] = 0;
-    record[R.AT_FIELD_COUNT] = fields;
+    record[Scan.AT_MEASUREMENT_START] = mStart;
+    record[Scan.AT_MEASUREMENT_END] = mEnd;
+    record[Scan.AT_DEVICE_RANK] = dRank;
+    record[Scan.AT_DEVICE_START] = dStart;
+    record[Scan.AT_DEVICE_END] = dEnd;
+    record[Scan.AT_DEVICE_HASH] = fnvOf(buf, dStart, dEnd);
+    record[Scan.AT_FIRST_FIELD] = 0;
+    record[Scan.AT_FIELD_COUNT] = fields;
     this.#emit(record, 0, scratch, stamp, 0, false);
     return p;
   }
@@ -326,7 +325,7 @@ class LineParser {
   #emit(rec: Int32Array, r: number, fields: LineFields, stamps: Float64Array, stampAt: number, sameShape: boolean): boolean {
     const line = this.#line;
     const ts = stamps[stampAt];
-    if (rec[r + R.AT_DEVICE_RANK] === NO_DEVICE) {
+    if (rec[r + Scan.AT_DEVICE_RANK] === Scan.NO_DEVICE) {
       const tags = this.#deviceTags.map((t) => utf8Out.decode(t)).join(" or ");
       this.#reject(line, "missing_field", `no ${tags} tag`);
       return false;
@@ -337,33 +336,34 @@ class LineParser {
     }
     const buf = this.#buf;
     const names = this.#names;
-    const device = names.device(buf, rec[r + R.AT_DEVICE_START], rec[r + R.AT_DEVICE_END], rec[r + R.AT_DEVICE_HASH]);
+    const device = names.device(buf, rec[r + Scan.AT_DEVICE_START], rec[r + Scan.AT_DEVICE_END], rec[r + Scan.AT_DEVICE_HASH]);
     if (device < 0) {
       this.#reject(line, "bad_name", names.problem(device));
       return false;
     }
-    const mStart = rec[r + R.AT_MEASUREMENT_START];
-    const mEnd = rec[r + R.AT_MEASUREMENT_END];
-    const first = rec[r + R.AT_FIRST_FIELD];
-    const count = rec[r + R.AT_FIELD_COUNT];
+    const mStart = rec[r + Scan.AT_MEASUREMENT_START];
+    const mEnd = rec[r + Scan.AT_MEASUREMENT_END];
+    const first = rec[r + Scan.AT_FIRST_FIELD];
+    const count = rec[r + Scan.AT_FIELD_COUNT];
     if (count > this.#channel.length) this.#channel = new Int32Array(count * 2);
+    const channels = this.#channel;
+    const shapeChannels = this.#shapeChannel;
+    const { keyStarts, keyEnds, statuses, values } = fields;
     const sameMeasurement = sameShape || same(buf, mStart, mEnd, this.#shapeStart, this.#shapeEnd);
-    for (let f = 0; f < count; f++) {
-      const kStart = fields.keyStarts[first + f];
-      const kEnd = fields.keyEnds[first + f];
-      const known = sameShape || (sameMeasurement && f < this.#shapeFields && same(buf, kStart, kEnd, this.#shapeKeyStart[f], this.#shapeKeyEnd[f]));
-      let channel = (this.#channel[f] = known ? this.#shapeChannel[f] : UNKNOWN);
-      const status = fields.statuses[first + f];
+    for (let f = 0, i = first; f < count; f++, i++) {
+      const known = sameShape || (sameMeasurement && f < this.#shapeFields && same(buf, keyStarts[i], keyEnds[i], this.#shapeKeyStart[f], this.#shapeKeyEnd[f]));
+      let channel = (channels[f] = known ? shapeChannels[f] : UNKNOWN);
+      const status = statuses[i];
       if (status !== OK) {
-        const key = this.#snippet(kStart, kEnd);
+        const key = this.#snippet(keyStarts[i], keyEnds[i]);
         if (status === NON_NUMERIC) this.#reject(line, "non_numeric", `field ${key} is a string`);
         else this.#reject(line, "bad_value", `field ${key} is out of range`);
         continue;
       }
-      if (channel === UNKNOWN) channel = this.#channel[f] = names.channel(buf, mStart, mEnd, kStart, kEnd);
+      if (channel === UNKNOWN) channel = channels[f] = names.channel(buf, mStart, mEnd, keyStarts[i], keyEnds[i]);
       if (channel < 0) this.#reject(line, "bad_name", names.problem(channel));
       else {
-        this.#builder.add(device, channel, ts, fields.values[first + f]);
+        this.#builder.add(device, channel, ts, values[i]);
         this.#produced++;
       }
     }
@@ -399,7 +399,7 @@ class LineParser {
       while (k < t.length && t[k] === buf[s + k]) k++;
       if (k === t.length) return r;
     }
-    return NO_DEVICE;
+    return Scan.NO_DEVICE;
   }
 
   #reject(index: number, reason: RejectReason, detail: string): void {

@@ -17,7 +17,7 @@ interface LinesExports {
   statusesPtr(): number;
   stoppedAt(): number;
   stoppedLine(): number;
-  stopReasonOf(): number;
+  stopReason(): number;
   scan(length: number, from: number, lineNo: number, precision: number, now: number): number;
   MAX_LINES: WebAssembly.Global;
   MAX_FIELDS: WebAssembly.Global;
@@ -101,7 +101,7 @@ export class LineScan {
     const n = x.scan(this.#length, from, lineNo, this.#precision, this.#now);
     this.stoppedAt = x.stoppedAt();
     this.stoppedLine = x.stoppedLine();
-    this.stopReason = x.stopReasonOf();
+    this.stopReason = x.stopReason();
     return n;
   }
 
@@ -121,7 +121,7 @@ export class LineScan {
 
 let scanner: LineScan | undefined;
 
-/** @internal This thread's scanner (compiled and instantiated on first use: a 4 KiB module). */
+/** @internal This thread's scanner (compiled and instantiated on first use: a 5 KiB module). */
 export function lineScan(): LineScan {
   if (!scanner) {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(wasmBytes(linesWasmBase64) as BufferSource), {});

@@ -14,9 +14,9 @@ export class NameCache {
     this.#capacity = capacity;
   }
 
-  /** The name whose UTF-8 is bytes[from, to), if it was added; else undefined. */
-  get(bytes: Uint8Array, from: number, to: number): string | undefined {
-    const id = this.#interner.lookup(bytes, from, to, to, to, fnvOf(bytes, from, to));
+  /** The name whose UTF-8 is bytes[from, to) (whose fnvOf() is `hash`), if it was added; else undefined. */
+  get(bytes: Uint8Array, from: number, to: number, hash = fnvOf(bytes, from, to)): string | undefined {
+    const id = this.#interner.lookup(bytes, from, to, to, to, hash);
     return id === MISSING ? undefined : this.#names[id];
   }
 

@@ -32,12 +32,23 @@ const measurement = fc.constantFrom("m", "cpu", "te\\ mp", "a\\,b", "weather", "
 const tag = fc.tuple(fc.constantFrom("device", "host", "site", "dev\\=ice", "", "device"), fc.constantFrom("d1", "h-2", "s\\ 3", "press-17", "", "a=b", "ü")).map(([k, v]) => `${k}=${v}`);
 const fieldKey = fc.constantFrom("value", "temp", "f\\=x", "usage_idle", "a\\ b", "");
 const fieldValue = fc.constantFrom(
-  "1", "-2.5", "21.75", "3i", "4u", "-5u", "-0", "-0.0", "+7", "true", "F", "FALSE", "tRUE", '"str"', '"multi\nline"', '"esc \\" q"',
-  "1e400", "-1e400", "12345678901234567890", "123456789012345678901234567890i", "9007199254740993i", "0.1e-30", "1.5E+3", "1e", "abc", "", "nan", "1.2.3", ".5", "5.", "12a", "3.5q", "1_000", "7ia",
+  "1", "-2.5", "21.75", "3i", "4u", "-5u", "-0", "-0.0", "+7", "true", "F", "FALSE", "tRUE", '"str"',
+  '"multi\nline"', '"esc \\" q"', "1e400", "-1e400", "12345678901234567890",
+  "123456789012345678901234567890i", "9007199254740993i", "0.1e-30", "1.5E+3", "1e", "abc", "", "nan",
+  "1.2.3", ".5", "5.", "12a", "3.5q", "1_000", "7ia",
 );
-const timestamp = fc.constantFrom("", " 1700000000000000000", " 1700000000000001999", " -5", " -1500", " 12a", " 99999999999999999999999", " 1", "  42  ", " 0", " 1700000000\t");
+const timestamp = fc.constantFrom(
+  "", " 1700000000000000000", " 1700000000000x00000", " 170000000000000000", " 9007199254740991",
+  " 9007199254740992", " 9007199254740992000", " -9007199254740992000", " 1700000000000001999", " -5",
+  " -1500", " 12a", " 99999999999999999999999", " 1", "  42  ", " 0", " 1700000000\t",
+);
 const line = fc.oneof(
-  { weight: 8, arbitrary: fc.tuple(measurement, fc.array(tag, { maxLength: 3 }), fc.array(fc.tuple(fieldKey, fieldValue), { minLength: 1, maxLength: 4 }), timestamp).map(([m, tags, fields, ts]) => `${[m, ...tags].join(",")} ${fields.map(([k, v]) => `${k}=${v}`).join(",")}${ts}`) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(measurement, fc.array(tag, { maxLength: 3 }), fc.array(fc.tuple(fieldKey, fieldValue), { minLength: 1, maxLength: 4 }), timestamp)
+      .map(([m, tags, fields, ts]) => `${[m, ...tags].join(",")} ${fields.map(([k, v]) => `${k}=${v}`).join(",")}${ts}`),
+  },
   { weight: 1, arbitrary: fc.constantFrom("", "   ", "# a comment", "garbage", "m device=x", "m,=v f=1", "m,device=d", "m,device=d  f=1 2 3", "\t m,device=d f=1") },
 );
 const body = fc.tuple(fc.array(line, { maxLength: 12 }), fc.constantFrom("\n", "\r\n"), fc.boolean()).map(([lines, nl, last]) => lines.join(nl) + (last ? nl : ""));
