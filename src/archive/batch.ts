@@ -103,20 +103,24 @@ function dictionary(column: Vector, name: string): [string[], Uint32Array] {
 
 /** Checks a batch's shape and splits it into one run per series (arrival order kept within a run). */
 export function splitBySeries(batch: ReadingColumns): SeriesRuns {
-  const n = batch.timestamps.length;
-  if (batch.values.length !== n || batch.device.length !== n || batch.channel.length !== n) {
-    throw new ArchiveError("BAD_BATCH", `columns differ in length: ts ${n}, value ${batch.values.length}, device ${batch.device.length}, channel ${batch.channel.length}`);
+  // Columns in locals: a batch that came through postMessage is an object of its own shape, and its
+  // properties are not reloaded per reading.
+  const { device, channel, timestamps: ts, values: vs, devices, channels } = batch;
+  const n = ts.length;
+  if (vs.length !== n || device.length !== n || channel.length !== n) {
+    throw new ArchiveError("BAD_BATCH", `columns differ in length: ts ${n}, value ${vs.length}, device ${device.length}, channel ${channel.length}`);
   }
-  const width = batch.channels.length;
-  const ids = batch.devices.length * width;
+  const width = channels.length;
+  const deviceCount = devices.length;
+  const ids = deviceCount * width;
   // Dense counters when the dictionaries are small (the usual case), a map otherwise.
   const dense = ids <= 1 << 20 ? new Uint32Array(ids) : undefined;
   const sparse = dense ? undefined : new Map<number, number>();
   for (let i = 0; i < n; i++) {
-    const d = batch.device[i];
-    const c = batch.channel[i];
-    const t = batch.timestamps[i];
-    if (d >= batch.devices.length || c >= width) {
+    const d = device[i];
+    const c = channel[i];
+    const t = ts[i];
+    if (d >= deviceCount || c >= width) {
       throw new ArchiveError("BAD_BATCH", `reading ${i} refers to device ${d} / channel ${c} outside the dictionaries`);
     }
     if (!(Math.floor(t) === t && Math.abs(t) <= Number.MAX_SAFE_INTEGER)) {
@@ -127,41 +131,48 @@ export function splitBySeries(batch: ReadingColumns): SeriesRuns {
     else sparse!.set(id, (sparse!.get(id) ?? 0) + 1);
   }
   // Runs lie one after another in two shared columns, in run order; the WAL encodes them as they are.
-  const series: SeriesName[] = [];
-  const runIds: number[] = [];
-  const addRun = (id: number) => {
-    series.push(seriesName(batch.devices[Math.floor(id / width)], batch.channels[id % width]));
-    runIds.push(id);
-  };
-  if (dense) {
-    for (let id = 0; id < ids; id++) if (dense[id] > 0) addRun(id);
-  } else {
-    for (const id of sparse!.keys()) addRun(id);
+  const runIds = dense ? denseIds(dense) : [...sparse!.keys()];
+  const series: SeriesName[] = new Array(runIds.length);
+  for (let r = 0; r < runIds.length; r++) {
+    const id = runIds[r];
+    series[r] = seriesName(devices[Math.floor(id / width)], channels[id % width]);
   }
   const starts = new Uint32Array(series.length + 1);
   // One series: its columns are the batch's own (the archive copies what it keeps).
   if (series.length === 1) {
     starts[1] = n;
-    return { series, starts, timestamps: batch.timestamps, values: batch.values };
+    return { series, starts, timestamps: ts, values: vs };
   }
   const next = dense ? new Uint32Array(ids) : undefined;
   const sparseNext = dense ? undefined : new Map<number, number>();
   let at = 0;
-  runIds.forEach((id, i) => {
-    starts[i] = at;
+  for (let r = 0; r < runIds.length; r++) {
+    const id = runIds[r];
+    starts[r] = at;
     if (next) next[id] = at;
     else sparseNext!.set(id, at);
     at += dense ? dense[id] : sparse!.get(id)!;
-  });
+  }
   starts[series.length] = n;
   const timestamps = new Float64Array(n);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const id = batch.device[i] * width + batch.channel[i];
-    const j = next ? next[id]++ : sparseNext!.get(id)!;
-    if (!next) sparseNext!.set(id, j + 1);
-    timestamps[j] = batch.timestamps[i];
-    values[j] = batch.values[i];
+    const id = device[i] * width + channel[i];
+    let j: number;
+    if (next) j = next[id]++;
+    else {
+      j = sparseNext!.get(id)!;
+      sparseNext!.set(id, j + 1);
+    }
+    timestamps[j] = ts[i];
+    values[j] = vs[i];
   }
   return { series, starts, timestamps, values };
+}
+
+/** The ids whose count is not zero, in order. */
+function denseIds(counts: Uint32Array): number[] {
+  const out: number[] = [];
+  for (let id = 0; id < counts.length; id++) if (counts[id] > 0) out.push(id);
+  return out;
 }
