@@ -17,7 +17,7 @@ export const TAGS_BYTES: i32 = 1024;
  * end, the device value's FNV-1a hash, first field, field count, and 1 when the measurement and field
  * keys are the previous line's (of this scan) byte for byte.
  */
-const LINE_INTS: usize = 10;
+export const LINE_INTS: i32 = 10;
 const FNV_BASIS: u32 = 0x811c9dc5;
 const FNV_PRIME: u32 = 0x01000193;
 /** A tag rank above every device tag's: the line names no device. */
@@ -72,7 +72,7 @@ function layout(): void {
   pow10 = align16(__heap_base);
   tags = pow10 + 23 * 8;
   lines = align16(tags + <usize>TAGS_BYTES);
-  stamps = align16(lines + <usize>MAX_LINES * LINE_INTS * 4);
+  stamps = align16(lines + <usize>MAX_LINES * <usize>LINE_INTS * 4);
   keyStarts = align16(stamps + <usize>MAX_LINES * 8);
   keyEnds = align16(keyStarts + <usize>MAX_FIELDS * 4);
   values = align16(keyEnds + <usize>MAX_FIELDS * 4);
@@ -320,7 +320,7 @@ function sameBytes(s: i32, e: i32, s2: i32, e2: i32): bool {
 /** Whether line `line` has the measurement and field keys of the line before it in this scan. */
 function sameShape(line: i32, mStart: i32, mEnd: i32, first: i32, count: i32): bool {
   if (line === 0) return false;
-  const prev = lines + <usize>(line - 1) * LINE_INTS * 4;
+  const prev = lines + <usize>(line - 1) * <usize>LINE_INTS * 4;
   const prevFirst = load<i32>(prev + 28);
   if (load<i32>(prev + 32) !== count || !sameBytes(mStart, mEnd, load<i32>(prev + 4), load<i32>(prev + 8))) return false;
   for (let f = 0; f < count; f++) {
@@ -336,7 +336,7 @@ function sameShape(line: i32, mStart: i32, mEnd: i32, first: i32, count: i32): b
  * Returns the position of its newline (or the end), −1 to leave the line to the host, −2 when the output is full.
  */
 function readLine(p: i32, end: i32, lineNo: i32, line: i32, precision: i32, now: f64): i32 {
-  const record = lines + <usize>line * LINE_INTS * 4;
+  const record = lines + <usize>line * <usize>LINE_INTS * 4;
   const mStart = p;
   p = nameEnd(p, end, false);
   if (p === mStart) return -1;

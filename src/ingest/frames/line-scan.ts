@@ -22,6 +22,7 @@ interface LinesExports {
   MAX_LINES: WebAssembly.Global;
   MAX_FIELDS: WebAssembly.Global;
   TAGS_BYTES: WebAssembly.Global;
+  LINE_INTS: WebAssembly.Global;
 }
 
 /** A line record: LINE_INTS int32s, at these offsets (the JS parser fills one of its own for the lines it reads). */
@@ -125,7 +126,9 @@ let scanner: LineScan | undefined;
 export function lineScan(): LineScan {
   if (!scanner) {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(wasmBytes(linesWasmBase64) as BufferSource), {});
-    scanner = new LineScan(instance.exports as unknown as LinesExports);
+    const x = instance.exports as unknown as LinesExports;
+    if (x.LINE_INTS.value !== LINE_INTS) throw new Error(`BUG: the line scanner's records are ${x.LINE_INTS.value} int32s, this code reads ${LINE_INTS}`);
+    scanner = new LineScan(x);
   }
   return scanner;
 }
