@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "wasm-build");
 const asc = join(root, "node_modules", "assemblyscript", "bin", "asc.js");
 const target = process.argv[2] ?? "release";
-const modules = ["codec", "analytics", "windows", "lines"];
+const modules = ["codec", "analytics", "windows", "lines", "json"];
 mkdirSync(out, { recursive: true });
 
 for (const name of modules) {

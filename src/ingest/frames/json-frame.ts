@@ -1,11 +1,13 @@
 // JSON text frames: one reading, or a batch under "readings" (a gateway may name the device per reading).
-// JSON.parse reads the text; each reading is checked field by field and either goes into the builder or
-// becomes a Rejection. Unknown fields are ignored, so senders may add their own.
+// A frame in the plain form is read by the WebAssembly scanner (json-scan.ts); any other by JSON.parse,
+// after which each reading is checked field by field and either goes into the builder or becomes a
+// Rejection. Unknown fields are ignored, so senders may add their own.
 import type { BatchBuilder } from "../batch-builder.js";
 import { FrameError, type Rejection, type RejectReason } from "./errors.js";
 import type { DecodedFrame, FrameLimits } from "./frame.js";
 import { isoMicros } from "./iso-time.js";
 import { nameProblem, quoteName } from "./names.js";
+import { decodeScannedJson } from "./json-scan.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const NON_FINITE = new Set(["NaN", "nan", "Infinity", "-Infinity", "+Infinity", "inf", "-inf", "+inf"]);
@@ -18,8 +20,13 @@ type Json = Record<string, unknown>;
  * `{"seq":12,"device":"d1","readings":[{"channel":"temp","ts":…,"value":…},…]}`. `ts` is integral µs
  * since the epoch, or `time` an ISO-8601 string with a zone; `value` a number or a boolean (1/0).
  * Throws FrameError for text that is not a JSON object, a bad `seq` or `readings`, or too many readings.
+ * (`scan` false, @internal: JSON.parse reads every frame; tests compare the two paths.)
  */
-export function decodeJsonFrame(input: string | Uint8Array, builder: BatchBuilder, limits: FrameLimits): DecodedFrame {
+export function decodeJsonFrame(input: string | Uint8Array, builder: BatchBuilder, limits: FrameLimits, scan = true): DecodedFrame {
+  if (scan && typeof input === "string") {
+    const scanned = decodeScannedJson(input, builder, limits);
+    if (scanned) return scanned;
+  }
   const frame = parse(input);
   const seq = frame.seq;
   if (seq !== undefined && !(Number.isSafeInteger(seq) && (seq as number) >= 0)) {

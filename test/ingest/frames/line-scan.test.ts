@@ -5,6 +5,7 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { BatchBuilder } from "../../../src/ingest/batch-builder.js";
 import { decodeLineProtocol, type LineProtocolOptions } from "../../../src/ingest/frames/index.js";
+import { lineScan } from "../../../src/ingest/frames/line-scan.js";
 import { LIMITS } from "./helpers.js";
 
 const NOW = 1_234_567;
@@ -75,6 +76,14 @@ describe("line protocol scanner", () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it("scan a Telegraf body to its end, leaving no line to the char-code parser", () => {
+    const scan = lineScan();
+    const body = new TextEncoder().encode(telegraf(100, 4));
+    expect(scan.load(body, [new TextEncoder().encode("device")], "ns", 0)).toBe(true);
+    expect(scan.scan(0, 0)).toBe(100);
+    expect(scan.stoppedAt).toBe(body.length);
   });
 
   it("decode a body past its output limits (lines and fields per scan) exactly as the char-code parser does", () => {

@@ -1,0 +1,419 @@
+// The JSON frame scanner's exports: reads a device's JSON frame in the plain form, ASCII names without
+// escapes, integral seq and ts, values that are booleans or numbers one rounding gives, and leaves per
+// reading where its device and channel names lie (with their hashes) and its timestamp and value; the
+// host turns names into ids. Any other frame (another key, an escape, a long number, anything the host
+// would refuse or that is not JSON) returns −1, and the host's JSON.parse path reads it with its messages.
+import { growTo } from "../memory/grow";
+
+/** Readings one frame may bring through this scanner (more: the host reads the frame). */
+export const MAX_READINGS: i32 = 16384;
+/** Per reading, six i32: device start, end and FNV-1a hash, channel start, end and hash. */
+export const READING_INTS: i32 = 6;
+
+const FNV_BASIS: u32 = 0x811c9dc5;
+const FNV_PRIME: u32 = 0x01000193;
+const MAX_SAFE: u64 = 9007199254740991;
+const FAIL: i32 = -1;
+
+const QUOTE: u32 = 34;
+const BACKSLASH: u32 = 92;
+const COMMA: u32 = 44;
+const COLON: u32 = 58;
+const LBRACE: u32 = 123;
+const RBRACE: u32 = 125;
+const LBRACKET: u32 = 91;
+const RBRACKET: u32 = 93;
+const MINUS: u32 = 45;
+const PLUS: u32 = 43;
+const DOT: u32 = 46;
+const D0: u32 = 48;
+const D9: u32 = 57;
+
+// Keys, as bits of a set (a key twice: the host reads the frame, as JSON.parse keeps the last).
+const K_SEQ: i32 = 1;
+const K_DEVICE: i32 = 2;
+const K_READINGS: i32 = 4;
+const K_CHANNEL: i32 = 8;
+const K_TS: i32 = 16;
+const K_VALUE: i32 = 32;
+
+let pow10: usize = 0;
+let names: usize = 0;
+let stamps: usize = 0;
+let values: usize = 0;
+let input: usize = 0;
+let inputCap: usize = 0;
+let end: i32 = 0;
+
+// What the last read() found besides the readings.
+let seq: f64 = -1;
+let frameDevice: i32 = -1;
+let frameDeviceEnd: i32 = -1;
+let frameDeviceHash: u32 = 0;
+// The value token just read (number(), integer(), text()).
+let number_: f64 = 0;
+let textHash: u32 = 0;
+let count: i32 = 0;
+
+function align16(p: usize): usize {
+  return (p + 15) & ~(<usize>15);
+}
+
+function layout(): void {
+  pow10 = align16(__heap_base);
+  names = align16(pow10 + 23 * 8);
+  stamps = align16(names + <usize>MAX_READINGS * <usize>READING_INTS * 4);
+  values = align16(stamps + <usize>MAX_READINGS * 8);
+  input = align16(values + <usize>MAX_READINGS * 8);
+  growTo(input);
+  let p: f64 = 1;
+  for (let e = 0; e <= 22; e++) {
+    store<f64>(pow10 + (<usize>e << 3), p);
+    p *= 10;
+  }
+}
+
+/** Makes room for a frame of `length` bytes; returns where to write it (the address may change between calls). */
+export function reserve(length: i32): usize {
+  if (input === 0) layout();
+  if (<usize>length > inputCap) {
+    inputCap = <usize>length;
+    growTo(input + inputCap + 16);
+  }
+  return input;
+}
+
+export function namesPtr(): usize {
+  return names;
+}
+export function stampsPtr(): usize {
+  return stamps;
+}
+export function valuesPtr(): usize {
+  return values;
+}
+/** The frame's seq, or −1 when it has none. */
+export function frameSeq(): f64 {
+  return seq;
+}
+
+@inline function at(p: i32): u32 {
+  return <u32>load<u8>(input + <usize>p);
+}
+
+function ws(p: i32): i32 {
+  while (p < end) {
+    const c = at(p);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
+    p++;
+  }
+  return p;
+}
+
+/**
+ * A string at p of printable ASCII without escapes: returns the index after its closing quote (its
+ * bytes: p + 1 … − 1), or FAIL; its FNV-1a hash goes to textHash when `hash`. 16 bytes a step.
+ */
+function text(p: i32, hash: bool): i32 {
+  if (p >= end || at(p) !== QUOTE) return FAIL;
+  const quote = i8x16.splat(<i8>QUOTE);
+  const backslash = i8x16.splat(<i8>BACKSLASH);
+  const low = i8x16.splat(0x20);
+  const high = i8x16.splat(0x7f);
+  let q = p + 1;
+  while (q < end) {
+    const v = v128.load(input + <usize>q);
+    const stops = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash)), v128.or(i8x16.lt_u(v, low), i8x16.ge_u(v, high))));
+    if (stops === 0) {
+      q += 16;
+      continue;
+    }
+    const k = q + <i32>ctz(stops);
+    if (k >= end || at(k) !== QUOTE) return FAIL;
+    if (hash) {
+      let h = FNV_BASIS;
+      for (let i = p + 1; i < k; i++) h = (h ^ at(i)) * FNV_PRIME;
+      textHash = h;
+    }
+    return k + 1;
+  }
+  return FAIL;
+}
+
+/** Which key the string [s, e) is, or 0: its (at most eight) bytes as one little-endian word. */
+function keyOf(s: i32, e: i32): i32 {
+  const n = e - s;
+  if (n < 2 || n > 8) return 0;
+  const word = load<u64>(input + <usize>s) & (n === 8 ? <u64>-1 : (<u64>1 << (<u64>n << 3)) - 1);
+  if (word === 0x716573) return K_SEQ;
+  if (word === 0x7374) return K_TS;
+  if (word === 0x65756c6176) return K_VALUE;
+  if (word === 0x656369766564) return K_DEVICE;
+  if (word === 0x6c656e6e616863) return K_CHANNEL;
+  if (word === 0x73676e6964616572) return K_READINGS;
+  return 0;
+}
+
+/** A JSON integer at p (no fraction or exponent) within ±(2^53 − 1) into number_; returns the index after it, or FAIL. */
+function integer(p: i32, signed: bool): i32 {
+  let q = p;
+  const negative = q < end && at(q) === MINUS;
+  if (negative) {
+    if (!signed) return FAIL;
+    q++;
+  }
+  const start = q;
+  let v: u64 = 0;
+  while (q < end) {
+    const c = at(q);
+    if (c < D0 || c > D9) break;
+    if (q - start === 16) return FAIL;
+    v = v * 10 + <u64>(c - D0);
+    q++;
+  }
+  if (q === start || (at(start) === D0 && q - start > 1) || v > MAX_SAFE) return FAIL;
+  if (q < end) {
+    const c = at(q);
+    if (c === DOT || c === 101 || c === 69) return FAIL;
+  }
+  number_ = negative ? -<f64>v : <f64>v;
+  return q;
+}
+
+/** A JSON number at p that one rounding reads (Clinger's fast path), or true / false, into number_; returns the index after it, or FAIL. */
+function valueAt(p: i32): i32 {
+  if (p >= end) return FAIL;
+  let c = at(p);
+  if (c === 116) {
+    if (p + 4 <= end && at(p + 1) === 114 && at(p + 2) === 117 && at(p + 3) === 101) {
+      number_ = 1;
+      return p + 4;
+    }
+    return FAIL;
+  }
+  if (c === 102) {
+    if (p + 5 <= end && at(p + 1) === 97 && at(p + 2) === 108 && at(p + 3) === 115 && at(p + 4) === 101) {
+      number_ = 0;
+      return p + 5;
+    }
+    return FAIL;
+  }
+  let q = p;
+  const negative = c === MINUS;
+  if (negative) q++;
+  const intStart = q;
+  let m: f64 = 0;
+  while (q < end && (c = at(q)) >= D0 && c <= D9) {
+    m = m * 10 + <f64>(c - D0);
+    q++;
+  }
+  let digits = q - intStart;
+  if (digits === 0 || (at(intStart) === D0 && digits > 1)) return FAIL;
+  let scale = 0;
+  if (q < end && at(q) === DOT) {
+    q++;
+    const fracStart = q;
+    while (q < end && (c = at(q)) >= D0 && c <= D9) {
+      m = m * 10 + <f64>(c - D0);
+      q++;
+    }
+    scale = q - fracStart;
+    if (scale === 0) return FAIL;
+    digits += scale;
+  }
+  let exponent = 0;
+  if (q < end && ((c = at(q)) === 101 || c === 69)) {
+    q++;
+    const expNegative = q < end && at(q) === MINUS;
+    if (q < end && (at(q) === MINUS || at(q) === PLUS)) q++;
+    const expStart = q;
+    while (q < end && (c = at(q)) >= D0 && c <= D9) {
+      if (exponent < 100000) exponent = exponent * 10 + <i32>(c - D0);
+      q++;
+    }
+    if (q === expStart) return FAIL;
+    if (expNegative) exponent = -exponent;
+  }
+  const e10 = exponent - scale;
+  if (digits > 15 || e10 < -22 || e10 > 22) return FAIL;
+  const v = e10 >= 0 ? m * load<f64>(pow10 + (<usize>e10 << 3)) : m / load<f64>(pow10 + (<usize>-e10 << 3));
+  number_ = negative ? -v : v;
+  return q;
+}
+
+/** Reads the reading object at p (or, `inline`, the members of the frame object itself from p) as reading `count`. */
+function reading(p: i32, inline: bool): i32 {
+  const r = names + <usize>count * <usize>READING_INTS * 4;
+  store<i32>(r, -1);
+  store<i32>(r + 4, -1);
+  let seen = 0;
+  if (!inline) {
+    if (p >= end || at(p) !== LBRACE) return FAIL;
+    p = ws(p + 1);
+    if (p < end && at(p) === RBRACE) return FAIL;
+  }
+  let more = true;
+  while (more) {
+    const ks = p + 1;
+    const ke = text(p, false);
+    if (ke === FAIL) return FAIL;
+    const key = keyOf(ks, ke - 1);
+    if (key === 0 || (seen & key) !== 0) return FAIL;
+    seen |= key;
+    p = ws(ke);
+    if (p >= end || at(p) !== COLON) return FAIL;
+    p = ws(p + 1);
+    if (key === K_DEVICE || key === K_CHANNEL) {
+      const e = text(p, true);
+      if (e === FAIL) return FAIL;
+      const o: usize = key === K_DEVICE ? 0 : 12;
+      store<i32>(r + o, p + 1);
+      store<i32>(r + o + 4, e - 1);
+      store<u32>(r + o + 8, textHash);
+      p = e;
+    } else if (key === K_TS) {
+      p = integer(p, true);
+      if (p === FAIL) return FAIL;
+      store<f64>(stamps + (<usize>count << 3), number_);
+    } else if (key === K_VALUE) {
+      p = valueAt(p);
+      if (p === FAIL) return FAIL;
+      store<f64>(values + (<usize>count << 3), number_);
+    } else return FAIL;
+    p = ws(p);
+    more = p < end && at(p) === COMMA;
+    if (more) p = ws(p + 1);
+  }
+  if ((seen & (K_CHANNEL | K_TS | K_VALUE)) !== (K_CHANNEL | K_TS | K_VALUE)) return FAIL;
+  count++;
+  if (inline) return p;
+  if (p >= end || at(p) !== RBRACE) return FAIL;
+  return p + 1;
+}
+
+/** Reads the frame (reserve()d and written, `length` bytes); returns its readings, or −1 for the host to read it. */
+export function read(length: i32): i32 {
+  end = length;
+  count = 0;
+  seq = -1;
+  frameDevice = -1;
+  let p = ws(0);
+  if (p >= end || at(p) !== LBRACE) return FAIL;
+  p = ws(p + 1);
+  if (p >= end || at(p) === RBRACE) return FAIL;
+  let seen = 0;
+  let inlineAt = -1;
+  let more = true;
+  while (more) {
+    const ks = p + 1;
+    const ke = text(p, false);
+    if (ke === FAIL) return FAIL;
+    const key = keyOf(ks, ke - 1);
+    if (key === 0 || (seen & key) !== 0) return FAIL;
+    p = ws(ke);
+    if (p >= end || at(p) !== COLON) return FAIL;
+    p = ws(p + 1);
+    if (key === K_SEQ) {
+      p = integer(p, false);
+      if (p === FAIL) return FAIL;
+      seq = number_;
+    } else if (key === K_DEVICE) {
+      const e = text(p, true);
+      if (e === FAIL) return FAIL;
+      frameDevice = p + 1;
+      frameDeviceEnd = e - 1;
+      frameDeviceHash = textHash;
+      p = e;
+    } else if (key === K_READINGS) {
+      if (inlineAt >= 0 || p >= end || at(p) !== LBRACKET) return FAIL;
+      p = ws(p + 1);
+      if (p < end && at(p) !== RBRACKET) {
+        let another = true;
+        while (another) {
+          if (count === MAX_READINGS) return FAIL;
+          p = reading(p, false);
+          if (p === FAIL) return FAIL;
+          p = ws(p);
+          another = p < end && at(p) === COMMA;
+          if (another) p = ws(p + 1);
+        }
+      }
+      if (p >= end || at(p) !== RBRACKET) return FAIL;
+      p++;
+    } else {
+      // The frame is one reading: its channel, ts and value (and device) are the frame's own members.
+      if ((seen & K_READINGS) !== 0) return FAIL;
+      if (inlineAt < 0) inlineAt = ks - 1;
+      p = skipInline(p, key);
+      if (p === FAIL) return FAIL;
+    }
+    seen |= key;
+    p = ws(p);
+    more = p < end && at(p) === COMMA;
+    if (more) p = ws(p + 1);
+  }
+  if (p >= end || at(p) !== RBRACE || ws(p + 1) !== end) return FAIL;
+  if (inlineAt >= 0) {
+    if ((seen & K_READINGS) !== 0) return FAIL;
+    return inlineReading();
+  }
+  if ((seen & K_READINGS) === 0) return FAIL;
+  return fillDevices();
+}
+
+/** Passes over one member value of an inline reading (read again by inlineReading()); returns the index after it. */
+function skipInline(p: i32, key: i32): i32 {
+  if (key === K_CHANNEL) return text(p, false);
+  if (key === K_TS) return integer(p, true);
+  return valueAt(p);
+}
+
+/** Reads the frame object's members as one reading (seq and device are read again, and skipped). */
+function inlineReading(): i32 {
+  const r = names + 0;
+  let p = ws(ws(0) + 1);
+  let seen = 0;
+  let more = true;
+  while (more) {
+    const ks = p + 1;
+    const ke = text(p, false);
+    const key = keyOf(ks, ke - 1);
+    p = ws(ws(ke) + 1);
+    if (key === K_SEQ) p = integer(p, false);
+    else if (key === K_DEVICE) p = text(p, false);
+    else if (key === K_CHANNEL) {
+      const e = text(p, true);
+      store<i32>(r + 12, p + 1);
+      store<i32>(r + 16, e - 1);
+      store<u32>(r + 20, textHash);
+      p = e;
+    } else if (key === K_TS) {
+      p = integer(p, true);
+      store<f64>(stamps, number_);
+    } else {
+      p = valueAt(p);
+      store<f64>(values, number_);
+    }
+    seen |= key;
+    p = ws(p);
+    more = p < end && at(p) === COMMA;
+    if (more) p = ws(p + 1);
+  }
+  if ((seen & (K_CHANNEL | K_TS | K_VALUE)) !== (K_CHANNEL | K_TS | K_VALUE)) return FAIL;
+  store<i32>(r, -1);
+  count = 1;
+  return fillDevices();
+}
+
+/** Gives readings without a device of their own the frame's; FAIL when there is none. */
+function fillDevices(): i32 {
+  for (let k = 0; k < count; k++) {
+    const r = names + <usize>k * <usize>READING_INTS * 4;
+    if (load<i32>(r) >= 0) continue;
+    if (frameDevice < 0) return FAIL;
+    store<i32>(r, frameDevice);
+    store<i32>(r + 4, frameDeviceEnd);
+    store<u32>(r + 8, frameDeviceHash);
+  }
+  return count;
+}
