@@ -4,6 +4,7 @@
 // host turns names into ids. Any other frame (another key, an escape, a long number, anything the host
 // would refuse or that is not JSON) returns −1, and the host's JSON.parse path reads it with its messages.
 import { growTo } from "../memory/grow";
+import { exactDecimal } from "../text/decimal";
 
 /** Readings one frame may bring through this scanner (more: the host reads the frame). */
 export const MAX_READINGS: i32 = 16384;
@@ -37,7 +38,6 @@ const K_CHANNEL: i32 = 8;
 const K_TS: i32 = 16;
 const K_VALUE: i32 = 32;
 
-let pow10: usize = 0;
 let names: usize = 0;
 let stamps: usize = 0;
 let values: usize = 0;
@@ -60,17 +60,11 @@ function align16(p: usize): usize {
 }
 
 function layout(): void {
-  pow10 = align16(__heap_base);
-  names = align16(pow10 + 23 * 8);
+  names = align16(__heap_base);
   stamps = align16(names + <usize>MAX_READINGS * <usize>READING_INTS * 4);
   values = align16(stamps + <usize>MAX_READINGS * 8);
   input = align16(values + <usize>MAX_READINGS * 8);
   growTo(input);
-  let p: f64 = 1;
-  for (let e = 0; e <= 22; e++) {
-    store<f64>(pow10 + (<usize>e << 3), p);
-    p *= 10;
-  }
 }
 
 /** Makes room for a frame of `length` bytes; returns where to write it (the address may change between calls). */
@@ -154,6 +148,17 @@ function keyOf(s: i32, e: i32): i32 {
   return 0;
 }
 
+/** The key of the member at p into memberKey (0: not one of ours); returns the index of its value, or FAIL. */
+let memberKey: i32 = 0;
+function member(p: i32): i32 {
+  const e = text(p, false);
+  if (e === FAIL) return FAIL;
+  memberKey = keyOf(p + 1, e - 1);
+  p = ws(e);
+  if (p >= end || at(p) !== COLON) return FAIL;
+  return ws(p + 1);
+}
+
 /** A JSON integer at p (no fraction or exponent) within ±(2^53 − 1) into number_; returns the index after it, or FAIL. */
 function integer(p: i32, signed: bool): i32 {
   let q = p;
@@ -234,9 +239,8 @@ function valueAt(p: i32): i32 {
     if (q === expStart) return FAIL;
     if (expNegative) exponent = -exponent;
   }
-  const e10 = exponent - scale;
-  if (digits > 15 || e10 < -22 || e10 > 22) return FAIL;
-  const v = e10 >= 0 ? m * load<f64>(pow10 + (<usize>e10 << 3)) : m / load<f64>(pow10 + (<usize>-e10 << 3));
+  const v = exactDecimal(m, digits, exponent - scale);
+  if (v !== v) return FAIL;
   number_ = negative ? -v : v;
   return q;
 }
@@ -254,15 +258,10 @@ function reading(p: i32, inline: bool): i32 {
   }
   let more = true;
   while (more) {
-    const ks = p + 1;
-    const ke = text(p, false);
-    if (ke === FAIL) return FAIL;
-    const key = keyOf(ks, ke - 1);
-    if (key === 0 || (seen & key) !== 0) return FAIL;
+    p = member(p);
+    const key = memberKey;
+    if (p === FAIL || key === 0 || (seen & key) !== 0) return FAIL;
     seen |= key;
-    p = ws(ke);
-    if (p >= end || at(p) !== COLON) return FAIL;
-    p = ws(p + 1);
     if (key === K_DEVICE || key === K_CHANNEL) {
       const e = text(p, true);
       if (e === FAIL) return FAIL;
@@ -302,17 +301,13 @@ export function read(length: i32): i32 {
   p = ws(p + 1);
   if (p >= end || at(p) === RBRACE) return FAIL;
   let seen = 0;
-  let inlineAt = -1;
+  /** Whether the frame object's own members hold a reading (channel, ts, value). */
+  let inline = false;
   let more = true;
   while (more) {
-    const ks = p + 1;
-    const ke = text(p, false);
-    if (ke === FAIL) return FAIL;
-    const key = keyOf(ks, ke - 1);
-    if (key === 0 || (seen & key) !== 0) return FAIL;
-    p = ws(ke);
-    if (p >= end || at(p) !== COLON) return FAIL;
-    p = ws(p + 1);
+    p = member(p);
+    const key = memberKey;
+    if (p === FAIL || key === 0 || (seen & key) !== 0) return FAIL;
     if (key === K_SEQ) {
       p = integer(p, false);
       if (p === FAIL) return FAIL;
@@ -325,7 +320,7 @@ export function read(length: i32): i32 {
       frameDeviceHash = textHash;
       p = e;
     } else if (key === K_READINGS) {
-      if (inlineAt >= 0 || p >= end || at(p) !== LBRACKET) return FAIL;
+      if (inline || p >= end || at(p) !== LBRACKET) return FAIL;
       p = ws(p + 1);
       if (p < end && at(p) !== RBRACKET) {
         let another = true;
@@ -343,7 +338,7 @@ export function read(length: i32): i32 {
     } else {
       // The frame is one reading: its channel, ts and value (and device) are the frame's own members.
       if ((seen & K_READINGS) !== 0) return FAIL;
-      if (inlineAt < 0) inlineAt = ks - 1;
+      inline = true;
       p = skipInline(p, key);
       if (p === FAIL) return FAIL;
     }
@@ -353,7 +348,7 @@ export function read(length: i32): i32 {
     if (more) p = ws(p + 1);
   }
   if (p >= end || at(p) !== RBRACE || ws(p + 1) !== end) return FAIL;
-  if (inlineAt >= 0) {
+  if (inline) {
     if ((seen & K_READINGS) !== 0) return FAIL;
     return inlineReading();
   }
@@ -375,10 +370,8 @@ function inlineReading(): i32 {
   let seen = 0;
   let more = true;
   while (more) {
-    const ks = p + 1;
-    const ke = text(p, false);
-    const key = keyOf(ks, ke - 1);
-    p = ws(ws(ke) + 1);
+    p = member(p);
+    const key = memberKey;
     if (key === K_SEQ) p = integer(p, false);
     else if (key === K_DEVICE) p = text(p, false);
     else if (key === K_CHANNEL) {

@@ -4,6 +4,7 @@
 // timestamps); at any other line (a string field, a long number, anything malformed) scan() stops, and
 // the host's own parser reads that line, with its messages, before scanning on.
 import { growTo } from "../memory/grow";
+import { exactDecimal } from "../text/decimal";
 
 /** Lines one scan() reports at most (then it stops, for the host to take them and scan on). */
 export const MAX_LINES: i32 = 4096;
@@ -48,7 +49,6 @@ const MAX_SAFE: f64 = 9007199254740991;
 /** A line this scanner leaves to the host (NaN is never a value or timestamp it reports). */
 const SLOW: f64 = NaN;
 
-let pow10: usize = 0;
 let tags: usize = 0;
 let lines: usize = 0;
 let stamps: usize = 0;
@@ -69,8 +69,7 @@ function align16(p: usize): usize {
 }
 
 function layout(): void {
-  pow10 = align16(__heap_base);
-  tags = pow10 + 23 * 8;
+  tags = align16(__heap_base);
   lines = align16(tags + <usize>TAGS_BYTES);
   stamps = align16(lines + <usize>MAX_LINES * <usize>LINE_INTS * 4);
   keyStarts = align16(stamps + <usize>MAX_LINES * 8);
@@ -79,11 +78,6 @@ function layout(): void {
   statuses = align16(values + <usize>MAX_FIELDS * 8);
   input = align16(statuses + <usize>MAX_FIELDS);
   growTo(input);
-  let p: f64 = 1;
-  for (let e = 0; e <= 22; e++) {
-    store<f64>(pow10 + (<usize>e << 3), p);
-    p *= 10;
-  }
 }
 
 /** Makes room for a body of `length` bytes; returns where to write it (the address may change between calls). */
@@ -212,9 +206,7 @@ function fieldValue(s: i32, e: i32): f64 {
     if (expNegative) exponent = -exponent;
   }
   if (i !== e) return SLOW;
-  const e10 = exponent - scale;
-  if (digits > 15 || e10 < -22 || e10 > 22) return SLOW;
-  const v = e10 >= 0 ? m * load<f64>(pow10 + (<usize>e10 << 3)) : m / load<f64>(pow10 + (<usize>-e10 << 3));
+  const v = exactDecimal(m, digits, exponent - scale);
   return negative ? -v : v;
 }
 

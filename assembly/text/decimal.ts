@@ -1,0 +1,12 @@
+// Decimal numbers read from text, as JavaScript reads them: a mantissa of at most 15 digits times a
+// power of ten up to 10^±22 takes one rounding (Clinger's fast path), so the double is exactly the one
+// Number() or JSON.parse gives. Shared by the line-protocol and JSON scanners.
+
+/** 10^0 … 10^22: every one exact in a double. */
+const POW10 = memory.data<f64>([1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]);
+
+/** m (its `digits` digits read as an integer) × 10^e10, or NaN when that takes more than one rounding. */
+export function exactDecimal(m: f64, digits: i32, e10: i32): f64 {
+  if (digits > 15 || e10 < -22 || e10 > 22) return NaN;
+  return e10 >= 0 ? m * load<f64>(POW10 + (<usize>e10 << 3)) : m / load<f64>(POW10 + (<usize>-e10 << 3));
+}
