@@ -4,7 +4,8 @@
 // host turns names into ids. Any other frame (another key, an escape, a long number, anything the host
 // would refuse or that is not JSON) returns −1, and the host's JSON.parse path reads it with its messages.
 import { growTo } from "../memory/grow";
-import { exactDecimal } from "../text/decimal";
+import { exactDecimal, exponent, exponentAt } from "../text/decimal";
+import { align16, at, input, reserveInput } from "../text/input";
 
 /** Readings one frame may bring through this scanner (more: the host reads the frame). */
 export const MAX_READINGS: i32 = 16384;
@@ -25,7 +26,6 @@ const RBRACE: u32 = 125;
 const LBRACKET: u32 = 91;
 const RBRACKET: u32 = 93;
 const MINUS: u32 = 45;
-const PLUS: u32 = 43;
 const DOT: u32 = 46;
 const D0: u32 = 48;
 const D9: u32 = 57;
@@ -41,8 +41,7 @@ const K_VALUE: i32 = 32;
 let names: usize = 0;
 let stamps: usize = 0;
 let values: usize = 0;
-let input: usize = 0;
-let inputCap: usize = 0;
+let tablesEnd: usize = 0;
 let end: i32 = 0;
 
 // What the last read() found besides the readings.
@@ -55,26 +54,18 @@ let number_: f64 = 0;
 let textHash: u32 = 0;
 let count: i32 = 0;
 
-function align16(p: usize): usize {
-  return (p + 15) & ~(<usize>15);
-}
-
 function layout(): void {
   names = align16(__heap_base);
   stamps = align16(names + <usize>MAX_READINGS * <usize>READING_INTS * 4);
   values = align16(stamps + <usize>MAX_READINGS * 8);
-  input = align16(values + <usize>MAX_READINGS * 8);
-  growTo(input);
+  tablesEnd = values + <usize>MAX_READINGS * 8;
+  growTo(tablesEnd);
 }
 
 /** Makes room for a frame of `length` bytes; returns where to write it (the address may change between calls). */
 export function reserve(length: i32): usize {
-  if (input === 0) layout();
-  if (<usize>length > inputCap) {
-    inputCap = <usize>length;
-    growTo(input + inputCap + 16);
-  }
-  return input;
+  if (tablesEnd === 0) layout();
+  return reserveInput(tablesEnd, length);
 }
 
 export function namesPtr(): usize {
@@ -89,10 +80,6 @@ export function valuesPtr(): usize {
 /** The frame's seq, or −1 when it has none. */
 export function frameSeq(): f64 {
   return seq;
-}
-
-@inline function at(p: i32): u32 {
-  return <u32>load<u8>(input + <usize>p);
 }
 
 function ws(p: i32): i32 {
@@ -226,67 +213,56 @@ function valueAt(p: i32): i32 {
     if (scale === 0) return FAIL;
     digits += scale;
   }
-  let exponent = 0;
-  if (q < end && ((c = at(q)) === 101 || c === 69)) {
-    q++;
-    const expNegative = q < end && at(q) === MINUS;
-    if (q < end && (at(q) === MINUS || at(q) === PLUS)) q++;
-    const expStart = q;
-    while (q < end && (c = at(q)) >= D0 && c <= D9) {
-      if (exponent < 100000) exponent = exponent * 10 + <i32>(c - D0);
-      q++;
-    }
-    if (q === expStart) return FAIL;
-    if (expNegative) exponent = -exponent;
-  }
+  q = exponentAt(q, end);
+  if (q === FAIL) return FAIL;
   const v = exactDecimal(m, digits, exponent - scale);
   if (v !== v) return FAIL;
   number_ = negative ? -v : v;
   return q;
 }
 
-/** Reads the reading object at p (or, `inline`, the members of the frame object itself from p) as reading `count`. */
-function reading(p: i32, inline: bool): i32 {
-  const r = names + <usize>count * <usize>READING_INTS * 4;
-  store<i32>(r, -1);
-  store<i32>(r + 4, -1);
-  let seen = 0;
-  if (!inline) {
-    if (p >= end || at(p) !== LBRACE) return FAIL;
-    p = ws(p + 1);
-    if (p < end && at(p) === RBRACE) return FAIL;
+/** Reads the value of member `key` (device, channel, ts or value) at p into reading k; returns the index after it, or FAIL. */
+function readingMember(p: i32, key: i32, k: i32): i32 {
+  if (key === K_DEVICE || key === K_CHANNEL) {
+    const e = text(p, true);
+    if (e === FAIL) return FAIL;
+    const r = names + <usize>k * <usize>READING_INTS * 4 + (key === K_DEVICE ? 0 : 12);
+    store<i32>(r, p + 1);
+    store<i32>(r + 4, e - 1);
+    store<u32>(r + 8, textHash);
+    return e;
   }
+  if (key === K_TS) p = integer(p, true);
+  else if (key === K_VALUE) p = valueAt(p);
+  else return FAIL;
+  if (p !== FAIL) store<f64>((key === K_TS ? stamps : values) + (<usize>k << 3), number_);
+  return p;
+}
+
+/** The members every reading needs. */
+const NEEDED = K_CHANNEL | K_TS | K_VALUE;
+
+/** Reads the reading object at p as reading `count`; returns the index after it, or FAIL. */
+function reading(p: i32): i32 {
+  store<i32>(names + <usize>count * <usize>READING_INTS * 4, -1);
+  if (p >= end || at(p) !== LBRACE) return FAIL;
+  p = ws(p + 1);
+  if (p < end && at(p) === RBRACE) return FAIL;
+  let seen = 0;
   let more = true;
   while (more) {
     p = member(p);
     const key = memberKey;
     if (p === FAIL || key === 0 || (seen & key) !== 0) return FAIL;
     seen |= key;
-    if (key === K_DEVICE || key === K_CHANNEL) {
-      const e = text(p, true);
-      if (e === FAIL) return FAIL;
-      const o: usize = key === K_DEVICE ? 0 : 12;
-      store<i32>(r + o, p + 1);
-      store<i32>(r + o + 4, e - 1);
-      store<u32>(r + o + 8, textHash);
-      p = e;
-    } else if (key === K_TS) {
-      p = integer(p, true);
-      if (p === FAIL) return FAIL;
-      store<f64>(stamps + (<usize>count << 3), number_);
-    } else if (key === K_VALUE) {
-      p = valueAt(p);
-      if (p === FAIL) return FAIL;
-      store<f64>(values + (<usize>count << 3), number_);
-    } else return FAIL;
+    p = readingMember(p, key, count);
+    if (p === FAIL) return FAIL;
     p = ws(p);
     more = p < end && at(p) === COMMA;
     if (more) p = ws(p + 1);
   }
-  if ((seen & (K_CHANNEL | K_TS | K_VALUE)) !== (K_CHANNEL | K_TS | K_VALUE)) return FAIL;
+  if ((seen & NEEDED) !== NEEDED || p >= end || at(p) !== RBRACE) return FAIL;
   count++;
-  if (inline) return p;
-  if (p >= end || at(p) !== RBRACE) return FAIL;
   return p + 1;
 }
 
@@ -301,8 +277,6 @@ export function read(length: i32): i32 {
   p = ws(p + 1);
   if (p >= end || at(p) === RBRACE) return FAIL;
   let seen = 0;
-  /** Whether the frame object's own members hold a reading (channel, ts, value). */
-  let inline = false;
   let more = true;
   while (more) {
     p = member(p);
@@ -320,13 +294,13 @@ export function read(length: i32): i32 {
       frameDeviceHash = textHash;
       p = e;
     } else if (key === K_READINGS) {
-      if (inline || p >= end || at(p) !== LBRACKET) return FAIL;
+      if ((seen & NEEDED) !== 0 || p >= end || at(p) !== LBRACKET) return FAIL;
       p = ws(p + 1);
       if (p < end && at(p) !== RBRACKET) {
         let another = true;
         while (another) {
           if (count === MAX_READINGS) return FAIL;
-          p = reading(p, false);
+          p = reading(p);
           if (p === FAIL) return FAIL;
           p = ws(p);
           another = p < end && at(p) === COMMA;
@@ -338,8 +312,7 @@ export function read(length: i32): i32 {
     } else {
       // The frame is one reading: its channel, ts and value (and device) are the frame's own members.
       if ((seen & K_READINGS) !== 0) return FAIL;
-      inline = true;
-      p = skipInline(p, key);
+      p = readingMember(p, key, 0);
       if (p === FAIL) return FAIL;
     }
     seen |= key;
@@ -348,53 +321,11 @@ export function read(length: i32): i32 {
     if (more) p = ws(p + 1);
   }
   if (p >= end || at(p) !== RBRACE || ws(p + 1) !== end) return FAIL;
-  if (inline) {
-    if ((seen & K_READINGS) !== 0) return FAIL;
-    return inlineReading();
+  if ((seen & K_READINGS) === 0) {
+    if ((seen & NEEDED) !== NEEDED) return FAIL;
+    store<i32>(names, -1);
+    count = 1;
   }
-  if ((seen & K_READINGS) === 0) return FAIL;
-  return fillDevices();
-}
-
-/** Passes over one member value of an inline reading (read again by inlineReading()); returns the index after it. */
-function skipInline(p: i32, key: i32): i32 {
-  if (key === K_CHANNEL) return text(p, false);
-  if (key === K_TS) return integer(p, true);
-  return valueAt(p);
-}
-
-/** Reads the frame object's members as one reading (seq and device are read again, and skipped). */
-function inlineReading(): i32 {
-  const r = names + 0;
-  let p = ws(ws(0) + 1);
-  let seen = 0;
-  let more = true;
-  while (more) {
-    p = member(p);
-    const key = memberKey;
-    if (key === K_SEQ) p = integer(p, false);
-    else if (key === K_DEVICE) p = text(p, false);
-    else if (key === K_CHANNEL) {
-      const e = text(p, true);
-      store<i32>(r + 12, p + 1);
-      store<i32>(r + 16, e - 1);
-      store<u32>(r + 20, textHash);
-      p = e;
-    } else if (key === K_TS) {
-      p = integer(p, true);
-      store<f64>(stamps, number_);
-    } else {
-      p = valueAt(p);
-      store<f64>(values, number_);
-    }
-    seen |= key;
-    p = ws(p);
-    more = p < end && at(p) === COMMA;
-    if (more) p = ws(p + 1);
-  }
-  if ((seen & (K_CHANNEL | K_TS | K_VALUE)) !== (K_CHANNEL | K_TS | K_VALUE)) return FAIL;
-  store<i32>(r, -1);
-  count = 1;
   return fillDevices();
 }
 

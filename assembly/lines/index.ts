@@ -4,7 +4,8 @@
 // timestamps); at any other line (a string field, a long number, anything malformed) scan() stops, and
 // the host's own parser reads that line, with its messages, before scanning on.
 import { growTo } from "../memory/grow";
-import { exactDecimal } from "../text/decimal";
+import { exactDecimal, exponent, exponentAt } from "../text/decimal";
+import { align16, at, input, reserveInput } from "../text/input";
 
 /** Lines one scan() reports at most (then it stops, for the host to take them and scan on). */
 export const MAX_LINES: i32 = 4096;
@@ -56,17 +57,12 @@ let keyStarts: usize = 0;
 let keyEnds: usize = 0;
 let values: usize = 0;
 let statuses: usize = 0;
-let input: usize = 0;
-let inputCap: usize = 0;
+let tablesEnd: usize = 0;
 
 let stopAt: i32 = 0;
 let stopLine: i32 = 0;
 let stopWhy: i32 = STOP_END;
 let fieldCount: i32 = 0;
-
-function align16(p: usize): usize {
-  return (p + 15) & ~(<usize>15);
-}
 
 function layout(): void {
   tags = align16(__heap_base);
@@ -76,22 +72,18 @@ function layout(): void {
   keyEnds = align16(keyStarts + <usize>MAX_FIELDS * 4);
   values = align16(keyEnds + <usize>MAX_FIELDS * 4);
   statuses = align16(values + <usize>MAX_FIELDS * 8);
-  input = align16(statuses + <usize>MAX_FIELDS);
-  growTo(input);
+  tablesEnd = statuses + <usize>MAX_FIELDS;
+  growTo(tablesEnd);
 }
 
 /** Makes room for a body of `length` bytes; returns where to write it (the address may change between calls). */
 export function reserve(length: i32): usize {
-  if (input === 0) layout();
-  if (<usize>length > inputCap) {
-    inputCap = <usize>length;
-    growTo(input + inputCap + 16);
-  }
-  return input;
+  if (tablesEnd === 0) layout();
+  return reserveInput(tablesEnd, length);
 }
 
 export function tagsPtr(): usize {
-  if (input === 0) layout();
+  if (tablesEnd === 0) layout();
   return tags;
 }
 export function linesPtr(): usize {
@@ -123,10 +115,6 @@ export function stoppedLine(): i32 {
 /** Why the last scan() stopped: 0 the end of the body, 1 a line for the host to read, 2 the output is full. */
 export function stopReason(): i32 {
   return stopWhy;
-}
-
-@inline function at(p: i32): u32 {
-  return <u32>load<u8>(input + <usize>p);
 }
 
 /** The rank of tag key [s, e) among the host's device tags, or NO_DEVICE. */
@@ -192,19 +180,7 @@ function fieldValue(s: i32, e: i32): f64 {
     digits += scale;
   }
   if (digits === 0) return SLOW;
-  let exponent = 0;
-  if (i < e && ((c = at(i)) === 101 || c === 69)) {
-    i++;
-    const expNegative = i < e && at(i) === MINUS;
-    if (i < e && (at(i) === MINUS || at(i) === PLUS)) i++;
-    const expStart = i;
-    while (i < e && (c = at(i)) >= D0 && c <= D9) {
-      if (exponent < 100000) exponent = exponent * 10 + <i32>(c - D0);
-      i++;
-    }
-    if (i === expStart) return SLOW;
-    if (expNegative) exponent = -exponent;
-  }
+  i = exponentAt(i, e);
   if (i !== e) return SLOW;
   const v = exactDecimal(m, digits, exponent - scale);
   return negative ? -v : v;
