@@ -2,7 +2,7 @@
 // DESIGN.md), checked and split into one run of points per series.
 import { type RecordBatch, type Vector } from "apache-arrow";
 import { ArchiveError } from "./errors.js";
-import { seriesName, type SeriesName } from "./series-key.js";
+import { nameIn, seriesTable, type SeriesName } from "./series-key.js";
 
 /** Readings of many series, column by column; devices and channels are dictionary-encoded. */
 export interface ReadingColumns {
@@ -133,9 +133,11 @@ export function splitBySeries(batch: ReadingColumns): SeriesRuns {
   // Runs lie one after another in two shared columns, in run order; the WAL encodes them as they are.
   const runIds = dense ? denseIds(dense) : [...sparse!.keys()];
   const series: SeriesName[] = new Array(runIds.length);
+  const table = seriesTable(devices, channels);
   for (let r = 0; r < runIds.length; r++) {
     const id = runIds[r];
-    series[r] = seriesName(devices[Math.floor(id / width)], channels[id % width]);
+    const c = id % width;
+    series[r] = nameIn(table.rows[(id - c) / width], table.channels[c], channels[c]);
   }
   const starts = new Uint32Array(series.length + 1);
   // One series: its columns are the batch's own (the archive copies what it keeps).

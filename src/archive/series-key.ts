@@ -1,5 +1,8 @@
 // A series is (device, channel). Its key joins the two with a NUL (neither may contain one); its hash
-// picks the partition bucket. The hash is part of the on-disk layout: it never changes.
+// picks the partition bucket. The hash is part of the on-disk layout: it never changes. On the ingest
+// path a thread names its series once: a batch's dictionaries are resolved to device rows and channel
+// numbers (seriesTable), one map lookup per dictionary entry, and a series is then an array access
+// into its device's row (a lookup per series in a map per device cost two or three cache misses each).
 import { ArchiveError } from "./errors.js";
 
 /** @internal */
@@ -25,39 +28,114 @@ export class SeriesName {
   }
 }
 
-/** Names handed out so far, by device then channel. */
-const interned = new Map<string, Map<string, SeriesName>>();
-let internedNames = 0;
-let lastDevice: string | undefined;
-let lastChannels: Map<string, SeriesName> | undefined;
-/** Past this many series the table starts over (names stay correct, only the reuse is lost). */
-const MAX_INTERNED = 1 << 21;
+/**
+ * @internal One device's series names on this thread, by the thread's channel numbers, and what other
+ * per-series tables of the thread keep for the device (see `memo`).
+ */
+export class DeviceSeries {
+  readonly device: string;
+  /** By channel number (a hole: no series of that channel yet). */
+  readonly names: (SeriesName | undefined)[] = [];
+  /**
+   * Other per-series tables' rows for this device (the analytics' slots), as owner, row, owner, row…:
+   * found here by the table that owns them without a map lookup of the device. See `memoOf`.
+   */
+  readonly memo: unknown[] = [];
+
+  constructor(device: string) {
+    this.device = device;
+  }
+}
+
+/** Owners whose rows a DeviceSeries keeps at most (a thread has one analytics table and one per window definition). */
+const MEMO_OWNERS = 4;
 
 /**
- * @internal The series' name, the same object every time (a batch's names are new strings each time).
- * Names are checked once, when first seen: non-empty and free of NUL (the key's separator).
+ * @internal `owner`'s row for `row`'s device: the one kept on it, else `make(device)`'s, kept from now on
+ * (in place of the least recently kept owner's when MEMO_OWNERS are kept). `make` must give the same
+ * row every time for the same owner and device: what is kept here can be lost any time.
  */
+export function memoOf<T>(row: DeviceSeries, owner: object, make: (device: string) => T): T {
+  const memo = row.memo;
+  for (let k = 0; k < memo.length; k += 2) if (memo[k] === owner) return memo[k + 1] as T;
+  const value = make(row.device);
+  if (memo.length >= 2 * MEMO_OWNERS) memo.splice(0, 2);
+  memo.push(owner, value);
+  return value;
+}
+
+/** A batch's dictionaries resolved: each device entry's row, each channel entry's number on this thread. */
+export interface SeriesTable {
+  rows: DeviceSeries[];
+  channels: Int32Array;
+}
+
+/** Devices named so far, and channel names numbered so far (the same numbers for every device). */
+let devices = new Map<string, DeviceSeries>();
+let channelNumbers = new Map<string, number>();
+let internedNames = 0;
+/** Past this many series and devices (or channel names) the table starts over (names stay correct, only the reuse is lost). */
+const MAX_INTERNED = 1 << 21;
+/**
+ * Tables made for dictionaries still in use, by their device array: the analytics resolve the batch the
+ * archive stored a moment before (with other partitions' appends in between).
+ */
+const made = new WeakMap<readonly string[], SeriesTable & { channelNames: readonly string[] }>();
+
+/**
+ * @internal The rows of a batch's devices and the numbers of its channels: one map lookup per
+ * dictionary entry, after which a series' name is `nameIn(row, number, …)`, an array access. The same
+ * dictionaries (the same arrays: a batch's dictionaries are not changed once made) get the same table
+ * again without a lookup.
+ */
+export function seriesTable(deviceNames: readonly string[], channelNames: readonly string[]): SeriesTable {
+  const known = made.get(deviceNames);
+  if (known && known.channelNames === channelNames && known.rows.length === deviceNames.length && known.channels.length === channelNames.length) return known;
+  if (internedNames + devices.size >= MAX_INTERNED || channelNumbers.size >= MAX_INTERNED) {
+    devices = new Map();
+    channelNumbers = new Map();
+    internedNames = 0;
+  }
+  const rows: DeviceSeries[] = new Array(deviceNames.length);
+  for (let i = 0; i < deviceNames.length; i++) {
+    const device = deviceNames[i];
+    let row = devices.get(device);
+    if (row === undefined) devices.set(device, (row = new DeviceSeries(device)));
+    rows[i] = row;
+  }
+  const channels = new Int32Array(channelNames.length);
+  for (let i = 0; i < channelNames.length; i++) {
+    let c = channelNumbers.get(channelNames[i]);
+    if (c === undefined) channelNumbers.set(channelNames[i], (c = channelNumbers.size));
+    channels[i] = c;
+  }
+  const table = { rows, channels, channelNames };
+  made.set(deviceNames, table);
+  return table;
+}
+
+/**
+ * @internal The name of `row`'s device's series of channel `channel` (number `c` on this thread), the
+ * same object every time. Names are checked once, when first seen: non-empty and free of NUL.
+ */
+export function nameIn(row: DeviceSeries, c: number, channel: string): SeriesName {
+  const name = row.names[c];
+  if (name !== undefined) return name;
+  const { device } = row;
+  if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {
+    throw new ArchiveError("BAD_BATCH", `device and channel names must be non-empty and free of NUL: ${JSON.stringify([device, channel])}`);
+  }
+  internedNames++;
+  return (row.names[c] = new SeriesName(seriesKey(device, channel)));
+}
+
+/** @internal The series' name, the same object every time (for one series at a time: batches use seriesTable). */
 export function seriesName(device: string, channel: string): SeriesName {
-  // A batch's runs come device by device: one lookup of the device for all its channels.
-  let channels = device === lastDevice ? lastChannels : interned.get(device);
-  if (!channels) {
-    if (internedNames >= MAX_INTERNED) {
-      interned.clear();
-      internedNames = 0;
-    }
-    interned.set(device, (channels = new Map()));
-  }
-  lastDevice = device;
-  lastChannels = channels;
-  let name = channels.get(channel);
-  if (name === undefined) {
-    if (device.includes("\u0000") || channel.includes("\u0000") || device === "" || channel === "") {
-      throw new ArchiveError("BAD_BATCH", `device and channel names must be non-empty and free of NUL: ${JSON.stringify([device, channel])}`);
-    }
-    channels.set(channel, (name = new SeriesName(seriesKey(device, channel))));
-    internedNames++;
-  }
-  return name;
+  const row = devices.get(device);
+  const c = channelNumbers.get(channel);
+  if (row !== undefined && c !== undefined) return nameIn(row, c, channel);
+  const table = seriesTable([device], [channel]);
+  return nameIn(table.rows[0], table.channels[0], channel);
 }
 
 /** @internal */

@@ -28,4 +28,16 @@ describe("reading slots", () => {
     expect(Array.from(second)).toEqual([1, 2, 4, 5, 0]);
     expect(next).toBe(6);
   });
+
+  it("keeps each table's slots apart when more tables than a device row remembers read the same batches", () => {
+    // One thread's tables share the rows of its devices; past four, a table finds its row by name again.
+    const tables = Array.from({ length: 6 }, (_, t) => {
+      let next = 100 * t;
+      return new ReadingSlots(() => next++);
+    });
+    const b = batch(["m1", "m2"], ["x", "y"], [0, 0, 1, 1], [0, 1, 0, 1]);
+    for (let round = 0; round < 3; round++) {
+      tables.forEach((table, t) => expect(Array.from(table.of(round === 0 ? b : { ...b, devices: ["m2", "m1"], device: Uint32Array.from([1, 1, 0, 0]) }))).toEqual([0, 1, 2, 3].map((k) => 100 * t + k)));
+    }
+  });
 });
