@@ -5,7 +5,7 @@ import type { Codec } from "../codec/index.js";
 import type { Config } from "../config.js";
 import type { Principal } from "../server/auth.js";
 import type { Bus } from "../pipeline/bus.js";
-import { route } from "../pipeline/router.js";
+import { placeOf, route } from "../pipeline/router.js";
 import { mergeBatches } from "../pipeline/merge-batches.js";
 import { BatchBuilder, type FlaggedColumns } from "./batch-builder.js";
 import type { DeviceRegistry } from "./devices.js";
@@ -91,6 +91,8 @@ export class Intake {
   readonly #arrival: ArrivalObserver | undefined;
   /** Device clocks: estimated from every frame, corrected where steadily off. */
   readonly clocks: ClockSkew;
+  /** Per device number: its place (router's placeOf), −1 until first routed. */
+  #places = new Int32Array(0);
   /** Readings per device of the frame being checked (reused: one frame is checked at a time). */
   #counts = new Uint32Array(64);
   /** Small frames' readings gathered in this event-loop turn, and the publication they will share. */
@@ -106,7 +108,10 @@ export class Intake {
     this.#codec = codec;
     this.#counters = counters;
     this.#budgets = new DeviceBudgets(config.limits.perDeviceRate);
-    this.#devices.onStartOver(() => (this.#budgets = new DeviceBudgets(config.limits.perDeviceRate)));
+    this.#devices.onStartOver(() => {
+      this.#budgets = new DeviceBudgets(config.limits.perDeviceRate);
+      this.#places = new Int32Array(0);
+    });
     this.#limits = { maxReadings: config.limits.maxReadingsPerFrame, maxNameLength: 256 };
     this.clocks = new ClockSkew({ mode: config.validation.clockSkew, toleranceUs: config.validation.skewTolerance, jitterUs: CLOCK_JITTER_US }, this.#devices);
   }
@@ -166,7 +171,7 @@ export class Intake {
     const accepted = kept.timestamps.length;
     if (accepted === 0) return Promise.resolve(this.#answer(frame.seq, 0, rejected, started));
     this.#arrival?.(kept, now);
-    return this.#answerWhenDurable(this.#publish(kept), frame.seq, accepted, rejected, started);
+    return this.#answerWhenDurable(this.#publish(kept, numbers), frame.seq, accepted, rejected, started);
   }
 
   /**
@@ -191,8 +196,8 @@ export class Intake {
    * event-loop turn and go out together with the others that arrived in it: one route, one bus entry
    * per stream and one hand-over to each worker for hundreds of frames, not one each.
    */
-  #publish(kept: FlaggedColumns): Promise<void> {
-    if (kept.timestamps.length >= GATHER_BELOW) return this.#publishNow(kept);
+  #publish(kept: FlaggedColumns, numbers: Uint32Array): Promise<void> {
+    if (kept.timestamps.length >= GATHER_BELOW) return this.#publishNow(kept, this.#placesOf(kept.devices, numbers));
     this.#gathered.push(kept);
     this.#gatheredPublished ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       const batches = this.#gathered;
@@ -203,9 +208,30 @@ export class Intake {
     return this.#gatheredPublished;
   }
 
-  async #publishNow(cols: FlaggedColumns): Promise<void> {
-    const parts = route(cols, this.#config.partitions, this.#config.region, this.#registry);
+  async #publishNow(cols: FlaggedColumns, places?: Uint32Array): Promise<void> {
+    const parts = route(cols, this.#config.partitions, this.#config.region, this.#registry, places);
     await Promise.all(parts.map((p) => this.#bus.publish(p.stream, p.batch)));
+  }
+
+  /** Each dictionary entry's place, kept by device number (a frame's devices are looked up by name once, in numbersOf). */
+  #placesOf(devices: readonly string[], numbers: Uint32Array): Uint32Array {
+    const out = new Uint32Array(devices.length);
+    for (let i = 0; i < devices.length; i++) {
+      const n = numbers[i];
+      if (n === UNNUMBERED) {
+        out[i] = placeOf(devices[i], this.#config.partitions, this.#registry);
+        continue;
+      }
+      if (n >= this.#places.length) {
+        const grown = new Int32Array(Math.max(n + 1, 2 * this.#places.length, 1024)).fill(-1);
+        grown.set(this.#places);
+        this.#places = grown;
+      }
+      let place = this.#places[n];
+      if (place < 0) place = this.#places[n] = placeOf(devices[i], this.#config.partitions, this.#registry);
+      out[i] = place;
+    }
+    return out;
   }
 
   /**

@@ -21,6 +21,14 @@ const places = new WeakMap<DeviceRegistry, Map<number, Map<string, number>>>();
 /** Past this many devices a table starts over. */
 const MAX_PLACES = 1 << 20;
 
+/**
+ * A device's place: its partition × the number of lanes + its tier's lane. What route() keeps per
+ * device; a caller that numbers its devices can keep it by number instead (see route's `places`).
+ */
+export function placeOf(device: string, partitions: number, registry: DeviceRegistry): number {
+  return partitionOf(device, partitions) * LANES.length + LANES.indexOf(registry.get(device)?.tier ?? "standard");
+}
+
 function placesOf(registry: DeviceRegistry, partitions: number): Map<string, number> {
   let byCount = places.get(registry);
   if (!byCount) places.set(registry, (byCount = new Map()));
@@ -32,20 +40,21 @@ function placesOf(registry: DeviceRegistry, partitions: number): Map<string, num
 /**
  * Splits `cols` into batches by (partition, lane). Each partition's batches get a device dictionary of
  * their own devices only: a gateway frame names a thousand devices, and every partition would
- * otherwise carry (and its worker re-read) all of them. The channel dictionary is shared.
+ * otherwise carry (and its worker re-read) all of them. The channel dictionary is shared. `places`,
+ * when given, holds each dictionary entry's placeOf(): routing then looks no device up by name.
  */
-export function route(cols: FlaggedColumns, partitions: number, region: string, registry: DeviceRegistry): { stream: StreamId; batch: FlaggedColumns }[] {
+export function route(cols: FlaggedColumns, partitions: number, region: string, registry: DeviceRegistry, places?: Uint32Array): { stream: StreamId; batch: FlaggedColumns }[] {
   const n = cols.timestamps.length;
-  const known = placesOf(registry, partitions);
+  const known = places ? undefined : placesOf(registry, partitions);
   const devicePartition = new Uint32Array(cols.devices.length);
   const deviceLane = new Uint8Array(cols.devices.length);
   for (let i = 0; i < cols.devices.length; i++) {
-    const d = cols.devices[i];
-    let place = known.get(d);
+    let place = places?.[i] ?? known!.get(cols.devices[i]);
     if (place === undefined) {
-      if (known.size >= MAX_PLACES) known.clear();
-      place = partitionOf(d, partitions) * LANES.length + LANES.indexOf(registry.get(d)?.tier ?? "standard");
-      known.set(d, place);
+      const d = cols.devices[i];
+      if (known!.size >= MAX_PLACES) known!.clear();
+      place = placeOf(d, partitions, registry);
+      known!.set(d, place);
     }
     devicePartition[i] = Math.floor(place / LANES.length);
     deviceLane[i] = place % LANES.length;

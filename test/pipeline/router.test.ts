@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { partitionOf, route } from "../../src/pipeline/router.js";
+import { partitionOf, placeOf, route } from "../../src/pipeline/router.js";
 import { DeviceRegistry } from "../../src/ingest/devices.js";
 import { FLAG_CRITICAL, type FlaggedColumns } from "../../src/ingest/batch-builder.js";
 
@@ -46,6 +46,13 @@ describe("routing a frame", () => {
     expect(critical.flatMap((p) => readings(p.batch))).toEqual([["press-3", "rpm", 1_007, 7 / 4, FLAG_CRITICAL]]);
     const bulk = parts.filter((p) => p.stream.lane === "bulk").flatMap((p) => readings(p.batch));
     expect(bulk.map((r) => r[0])).toEqual(["press-5", "press-5"]);
+  });
+
+  it("routes by the places a caller keeps per device exactly as by the names", () => {
+    const registry = new DeviceRegistry({ "press-5": { tier: "bulk" } });
+    const places = Uint32Array.from(devices, (d) => placeOf(d, PARTITIONS, registry));
+    const byPlaces = route(frame(), PARTITIONS, "eu", registry, places);
+    expect(byPlaces.map((p) => [p.stream, p.batch.devices, readings(p.batch)])).toEqual(parts.map((p) => [p.stream, p.batch.devices, readings(p.batch)]));
   });
 
   it("hands a frame of one partition and lane over as it is", () => {
