@@ -42,7 +42,6 @@ export class PointBuffer {
   #count = 0;
   #room = 0;
   length = 0;
-  minTime = Infinity;
 
   /** Points the i-th chunk holds when full. */
   #roomOf(i: number): number {
@@ -71,11 +70,10 @@ export class PointBuffer {
     this.#data[this.#offset + this.#count] = t;
     this.#data[this.#offset + this.#size + this.#count++] = v;
     this.length++;
-    if (t < this.minTime) this.minTime = t;
   }
 
-  /** Appends points from … to − 1 of the columns, whose smallest timestamp is `minTime`. */
-  pushRange(timestamps: Float64Array, values: Float64Array, from: number, to: number, minTime: number): void {
+  /** Appends points from … to − 1 of the columns. */
+  pushRange(timestamps: Float64Array, values: Float64Array, from: number, to: number): void {
     while (from < to) {
       this.#makeRoom();
       const count = Math.min(this.#room - this.#count, to - from);
@@ -96,7 +94,6 @@ export class PointBuffer {
       this.length += count;
       from += count;
     }
-    if (minTime < this.minTime) this.minTime = minTime;
   }
 
   /** A copy of every point, in arrival order. */
@@ -132,13 +129,12 @@ export class PointBuffer {
     this.#count = 0;
     this.#room = 0;
     this.length = 0;
-    this.minTime = Infinity;
   }
 
   /** Keeps only the given sorted points. */
   replace(points: Points): void {
     this.clear();
-    if (points.timestamps.length > 0) this.pushRange(points.timestamps, points.values, 0, points.timestamps.length, points.timestamps[0]);
+    if (points.timestamps.length > 0) this.pushRange(points.timestamps, points.values, 0, points.timestamps.length);
   }
 }
 

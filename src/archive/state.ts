@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import type { Codec, BlockSummary } from "../codec/index.js";
 import type { HeadPolicy } from "./head.js";
-import { SeriesHead } from "./head.js";
+import { HeadClocks, SeriesHead } from "./head.js";
 import type { Manifest } from "./manifest.js";
 import type { Registry } from "./registry.js";
 import type { WalWriter } from "./wal.js";
@@ -51,6 +51,8 @@ export class ArchiveState {
   readonly pendingLimit: number;
   wal!: WalWriter;
   readonly heads = new Map<string, SeriesHead>();
+  /** The heads' newest and oldest-open timestamps, in columns. */
+  readonly clocks = new HeadClocks();
   /** Sealed, waiting for the next checkpoint. */
   pending: SealedBlock[] = [];
   pendingBytes = 0;
@@ -121,7 +123,7 @@ export class ArchiveState {
 
   head(key: string): SeriesHead {
     let h = this.heads.get(key);
-    if (!h) this.heads.set(key, (h = new SeriesHead(key)));
+    if (!h) this.heads.set(key, (h = new SeriesHead(key, this.clocks)));
     return h;
   }
 

@@ -11,7 +11,7 @@ describe("head point buffers in the arena", () => {
       buffers.forEach((b, s) => {
         t[0] = round * 1000 + s;
         v[0] = s * 0.5 + round;
-        if (round % 2 === 0) b.pushRange(t, v, 0, 1, t[0]);
+        if (round % 2 === 0) b.pushRange(t, v, 0, 1);
         else b.push(t[0], v[0]);
       });
     }
@@ -28,7 +28,7 @@ describe("head point buffers in the arena", () => {
     expect(Array.from(taken.values.subarray(0, 3))).toEqual([3.5, 4.5, 5.5]);
     expect(buffers[7].length).toBe(0);
     // What was taken is a copy: the chunk's reuse by another buffer does not change it.
-    buffers[8].pushRange(new Float64Array(200).fill(-1), new Float64Array(200).fill(-1), 0, 200, -1);
+    buffers[8].pushRange(new Float64Array(200).fill(-1), new Float64Array(200).fill(-1), 0, 200);
     expect(taken.timestamps[0]).toBe(7);
     for (const b of buffers) b.clear();
   });
@@ -42,7 +42,7 @@ describe("head point buffers in the arena", () => {
     for (let reading = 0; reading < 400; reading++) {
       take.mockClear();
       t[0] = reading;
-      for (const b of buffers) b.pushRange(t, v, 0, 1, reading);
+      for (const b of buffers) b.pushRange(t, v, 0, 1);
       takenPerReading.push(take.mock.calls.length);
     }
     take.mockRestore();
@@ -74,7 +74,7 @@ describe("head point buffers in the arena", () => {
     for (let run = 1; from < n; run = (run * 7) % 97 + 1) {
       const to = Math.min(n, from + run);
       if (run % 3 === 0) for (let i = from; i < to; i++) buffer.push(ts[i], vs[i]);
-      else buffer.pushRange(ts, vs, from, to, ts[from]);
+      else buffer.pushRange(ts, vs, from, to);
       from = to;
     }
     expect(buffer.length).toBe(n);
