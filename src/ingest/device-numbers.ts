@@ -9,6 +9,9 @@ export const UNNUMBERED = 0xffffffff;
 
 export class DeviceNumbers {
   readonly #numbers = new Map<string, number>();
+  /** By number: the device's name, and the number that followed it in the last frame that named it (−1: none yet). */
+  #names: string[] = [];
+  #after = new Int32Array(0);
   readonly #capacity: number;
   /** Times the table started over: state kept by number from an earlier generation is stale. */
   #generation = 0;
@@ -43,23 +46,45 @@ export class DeviceNumbers {
   numbersOf(devices: readonly string[], numbered?: readonly boolean[]): Uint32Array {
     if (this.#numbers.size + devices.length > this.#capacity) {
       this.#numbers.clear();
+      this.#names = [];
+      this.#after = new Int32Array(0);
       this.#generation++;
       for (const forget of this.#forgets) forget();
     }
     const out = new Uint32Array(devices.length);
+    let previous = -1;
     for (let i = 0; i < devices.length; i++) {
       if (numbered && !numbered[i]) {
         out[i] = UNNUMBERED;
+        previous = -1;
         continue;
       }
-      let n = this.#numbers.get(devices[i]);
-      if (n === undefined) {
-        this.#numbers.set(devices[i], (n = this.#numbers.size));
-        this.#handedOut++;
+      const name = devices[i];
+      // A gateway names its devices in the same order frame after frame: the number that followed the
+      // previous device last time is checked first (one comparison, of the same string object when the
+      // decoder interned the name), before a lookup in the map of the fleet (a cache miss or three).
+      let n = previous >= 0 ? this.#after[previous] : -1;
+      if (n < 0 || this.#names[n] !== name) {
+        n = this.#numbers.get(name) ?? this.#number(name);
+        if (previous >= 0) this.#after[previous] = n;
       }
-      out[i] = n;
+      out[i] = previous = n;
     }
     return out;
+  }
+
+  /** Numbers a device seen for the first time in this generation. */
+  #number(name: string): number {
+    const n = this.#numbers.size;
+    this.#numbers.set(name, n);
+    this.#names.push(name);
+    if (n >= this.#after.length) {
+      const grown = new Int32Array(Math.max(1024, 2 * this.#after.length)).fill(-1);
+      grown.set(this.#after);
+      this.#after = grown;
+    }
+    this.#handedOut++;
+    return n;
   }
 
   /** Calls `forget` each time the table starts over, before any number of the new generation is handed out: state kept by number must go then. */
