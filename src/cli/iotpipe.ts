@@ -19,6 +19,7 @@ import { runFaultEvaluation, EVALUATION_FLEET } from "../eval/faults/run.js";
 import { NabDataError } from "../eval/nab/corpus.js";
 import { PartitionCountError } from "../workers/partition-count.js";
 import { parseWindowSpecs } from "../analytics/windows/window-spec.js";
+import { growHeapsForArchiving } from "./heap-growth.js";
 
 const DEMO_WINDOWS = parseWindowSpecs([
   { name: "avg1m", tumbling: { sizeSeconds: 60 }, match: { channels: ["temperature", "pressure"] }, aggregates: ["mean", "min", "max", "p95"], allowedLatenessSeconds: 30 },
@@ -98,6 +99,9 @@ async function main(): Promise<void> {
   if (values.data) overrides.dataDir = values.data;
   if (values.redis) overrides.redisUrl = values.redis;
   const config = loadConfig(values.config, process.env, overrides);
+  // Processes that archive (a scale-out worker, or serve with its worker threads); an ingest-only
+  // process holds connections, whose memory per connection is one of its figures.
+  if (command === "worker" || !config.redisUrl) growHeapsForArchiving();
   if (command === "worker") return runWorker(config, values.name ?? `${hostname()}-${process.pid}`, write);
   // The main job shows windows at work when the config defines none: rolling 1 and 5 minute averages.
   if (command === "start" && config.windows.length === 0) config.windows = DEMO_WINDOWS;
