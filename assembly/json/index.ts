@@ -91,6 +91,26 @@ function ws(p: i32): i32 {
   return p;
 }
 
+/** Whether afterItem() passed a comma: another member or element follows. */
+let another = false;
+
+/**
+ * Past an object member or array element that ends before p: skips whitespace and, when a comma
+ * follows, the comma and the whitespace after it (setting `another`).
+ */
+function afterItem(p: i32): i32 {
+  p = ws(p);
+  another = p < end && at(p) === COMMA;
+  return another ? ws(p + 1) : p;
+}
+
+/** The first member of the object opening at p (past whitespace), or FAIL when there is none: no object, or an empty one. */
+function openObject(p: i32): i32 {
+  if (p >= end || at(p) !== LBRACE) return FAIL;
+  p = ws(p + 1);
+  return p >= end || at(p) === RBRACE ? FAIL : p;
+}
+
 /**
  * A string at p of printable ASCII without escapes: returns the index after its closing quote (its
  * bytes: p + 1 … − 1), or FAIL; its FNV-1a hash goes to textHash when `hash`. 16 bytes a step.
@@ -144,6 +164,12 @@ function member(p: i32): i32 {
   p = ws(e);
   if (p >= end || at(p) !== COLON) return FAIL;
   return ws(p + 1);
+}
+
+/** member(), refusing a key not one of ours or one the object had already (the bits of `seen`). */
+function memberOnce(p: i32, seen: i32): i32 {
+  p = member(p);
+  return p === FAIL || memberKey === 0 || (seen & memberKey) !== 0 ? FAIL : p;
 }
 
 /** A JSON integer at p (no fraction or exponent) within ±(2^53 − 1) into number_; returns the index after it, or FAIL. */
@@ -245,22 +271,18 @@ const NEEDED = K_CHANNEL | K_TS | K_VALUE;
 /** Reads the reading object at p as reading `count`; returns the index after it, or FAIL. */
 function reading(p: i32): i32 {
   store<i32>(names + <usize>count * <usize>READING_INTS * 4, -1);
-  if (p >= end || at(p) !== LBRACE) return FAIL;
-  p = ws(p + 1);
-  if (p < end && at(p) === RBRACE) return FAIL;
+  p = openObject(p);
+  if (p === FAIL) return FAIL;
   let seen = 0;
-  let more = true;
-  while (more) {
-    p = member(p);
+  do {
+    p = memberOnce(p, seen);
+    if (p === FAIL) return FAIL;
     const key = memberKey;
-    if (p === FAIL || key === 0 || (seen & key) !== 0) return FAIL;
     seen |= key;
     p = readingMember(p, key, count);
     if (p === FAIL) return FAIL;
-    p = ws(p);
-    more = p < end && at(p) === COMMA;
-    if (more) p = ws(p + 1);
-  }
+    p = afterItem(p);
+  } while (another);
   if ((seen & NEEDED) !== NEEDED || p >= end || at(p) !== RBRACE) return FAIL;
   count++;
   return p + 1;
@@ -272,16 +294,13 @@ export function read(length: i32): i32 {
   count = 0;
   seq = -1;
   frameDevice = -1;
-  let p = ws(0);
-  if (p >= end || at(p) !== LBRACE) return FAIL;
-  p = ws(p + 1);
-  if (p >= end || at(p) === RBRACE) return FAIL;
+  let p = openObject(ws(0));
+  if (p === FAIL) return FAIL;
   let seen = 0;
-  let more = true;
-  while (more) {
-    p = member(p);
+  do {
+    p = memberOnce(p, seen);
+    if (p === FAIL) return FAIL;
     const key = memberKey;
-    if (p === FAIL || key === 0 || (seen & key) !== 0) return FAIL;
     if (key === K_SEQ) {
       p = integer(p, false);
       if (p === FAIL) return FAIL;
@@ -297,15 +316,12 @@ export function read(length: i32): i32 {
       if ((seen & NEEDED) !== 0 || p >= end || at(p) !== LBRACKET) return FAIL;
       p = ws(p + 1);
       if (p < end && at(p) !== RBRACKET) {
-        let another = true;
-        while (another) {
+        do {
           if (count === MAX_READINGS) return FAIL;
           p = reading(p);
           if (p === FAIL) return FAIL;
-          p = ws(p);
-          another = p < end && at(p) === COMMA;
-          if (another) p = ws(p + 1);
-        }
+          p = afterItem(p);
+        } while (another);
       }
       if (p >= end || at(p) !== RBRACKET) return FAIL;
       p++;
@@ -316,10 +332,8 @@ export function read(length: i32): i32 {
       if (p === FAIL) return FAIL;
     }
     seen |= key;
-    p = ws(p);
-    more = p < end && at(p) === COMMA;
-    if (more) p = ws(p + 1);
-  }
+    p = afterItem(p);
+  } while (another);
   if (p >= end || at(p) !== RBRACE || ws(p + 1) !== end) return FAIL;
   if ((seen & K_READINGS) === 0) {
     if ((seen & NEEDED) !== NEEDED) return FAIL;

@@ -78,11 +78,7 @@ export class DeviceNumbers {
     const n = this.#numbers.size;
     this.#numbers.set(name, n);
     this.#names.push(name);
-    if (n >= this.#after.length) {
-      const grown = new Int32Array(Math.max(1024, 2 * this.#after.length)).fill(-1);
-      grown.set(this.#after);
-      this.#after = grown;
-    }
+    this.#after = withRoom(this.#after, n + 1, -1);
     this.#handedOut++;
     return n;
   }
@@ -98,13 +94,18 @@ export class DeviceNumbers {
   }
 }
 
+/** A column of per-device state: numbers by device number. */
+type Column = Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
+
 /**
  * A column of per-device state with room for device numbers below `n`: `column` itself when it has
- * room, else a larger copy whose new entries hold `fill` (the state of a device not seen yet).
+ * room, else a larger copy (of the same type) whose new entries hold `fill` (the state of a device not
+ * seen yet).
  */
-export function withRoom(column: Float64Array<ArrayBuffer>, n: number, fill: number): Float64Array<ArrayBuffer> {
+export function withRoom<T extends Column>(column: T, n: number, fill: number): T {
   if (n <= column.length) return column;
-  const grown = new Float64Array(Math.max(n, 2 * column.length, 1024)).fill(fill, column.length);
+  const grown = new (column.constructor as new (length: number) => T)(Math.max(n, 2 * column.length, 1024));
+  grown.fill(fill, column.length);
   grown.set(column);
   return grown;
 }

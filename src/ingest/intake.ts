@@ -11,7 +11,7 @@ import { BatchBuilder, type FlaggedColumns } from "./batch-builder.js";
 import type { DeviceRegistry } from "./devices.js";
 import { validate } from "./validate.js";
 import { ClockSkew } from "./clock-skew.js";
-import { DeviceNumbers, UNNUMBERED } from "./device-numbers.js";
+import { DeviceNumbers, UNNUMBERED, withRoom } from "./device-numbers.js";
 import { DeviceBudgets } from "./device-budgets.js";
 import { FrameError } from "./frames/errors.js";
 import type { DecodedFrame, FrameLimits } from "./frames/frame.js";
@@ -222,11 +222,7 @@ export class Intake {
         out[i] = placeOf(devices[i], this.#config.partitions, this.#registry);
         continue;
       }
-      if (n >= this.#places.length) {
-        const grown = new Int32Array(Math.max(n + 1, 2 * this.#places.length, 1024)).fill(-1);
-        grown.set(this.#places);
-        this.#places = grown;
-      }
+      this.#places = withRoom(this.#places, n + 1, -1);
       let place = this.#places[n];
       if (place < 0) place = this.#places[n] = placeOf(devices[i], this.#config.partitions, this.#registry);
       out[i] = place;
