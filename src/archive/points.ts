@@ -10,12 +10,12 @@ const EMPTY: Float64Array = new Float64Array(0);
 const MAX_CHUNK_POINTS = 64;
 /** Points in a buffer's first chunk; the next ones double the buffer until MAX_CHUNK_POINTS. */
 const MIN_CHUNK_POINTS = 8;
-/** The first chunk of MAX_CHUNK_POINTS (8, 8, 16, 32, then 64): the one a buffer's phase shortens. */
-const PHASE_CHUNK = Math.log2(MAX_CHUNK_POINTS / MIN_CHUNK_POINTS) + 1;
+/** The first chunk of MAX_CHUNK_POINTS (8, 8, 16, 32, then 64). */
+const FIRST_FULL_CHUNK = Math.log2(MAX_CHUNK_POINTS / MIN_CHUNK_POINTS) + 1;
 
-/** Points the i-th chunk of a buffer can take (its room may be less: the phase). */
+/** Points the i-th chunk of a buffer can take (it may be let hold fewer: the phase). */
 function chunkPoints(i: number): number {
-  return i === 0 ? MIN_CHUNK_POINTS : MIN_CHUNK_POINTS << Math.min(i - 1, PHASE_CHUNK - 1);
+  return i === 0 ? MIN_CHUNK_POINTS : MIN_CHUNK_POINTS << Math.min(i - 1, FIRST_FULL_CHUNK - 1);
 }
 
 /** Phases handed to new buffers in turn: 23 and MAX_CHUNK_POINTS are coprime, so all occur evenly. */
@@ -25,8 +25,10 @@ let nextPhase = 0;
  * Append-only timestamp/value columns in chunks of the thread's point arena. Growing adds a chunk and
  * never copies. A fleet's series grow at one pace: had they all needed a chunk (and with it fresh
  * pages, ~10 µs each to fault in) at the same reading, tens of thousands would at once, a stall of up
- * to a second. So each buffer has a phase: its first full-size chunk holds that many points fewer,
- * and from there on buffers take their chunks at different readings. An empty buffer holds no chunk,
+ * to a second. So each buffer has a phase p: its i-th chunk fills p mod (the chunk's size) points
+ * earlier than it would without, which spreads the buffers' takes of each chunk size over half as
+ * many readings as the chunk holds, and of full-size chunks over all of them (the column memory a
+ * fleet takes per reading stays within twice what its readings fill). An empty buffer holds no chunk,
  * so a series costs no column memory while its points are sealed, and its late buffer none until a
  * point is late. Chunks are kept as arena positions, plain numbers: objects per chunk made work for
  * the collector at a million chunks.
@@ -43,9 +45,14 @@ export class PointBuffer {
   #room = 0;
   length = 0;
 
-  /** Points the i-th chunk holds when full. */
+  /** Points the i-th chunk holds when full: it ends #shift(i) points early and starts #shift(i − 1) early. */
   #roomOf(i: number): number {
-    return chunkPoints(i) - (i === PHASE_CHUNK ? this.#phase : 0);
+    return chunkPoints(i) - this.#shift(i) + (i > 0 ? this.#shift(i - 1) : 0);
+  }
+
+  /** How many points earlier the i-th chunk fills than in a buffer without a phase (never less than the chunk before's). */
+  #shift(i: number): number {
+    return this.#phase % chunkPoints(i);
   }
 
   /** Adds a chunk when the last one is full. */

@@ -54,6 +54,26 @@ describe("head point buffers in the arena", () => {
     expect(past.reduce((a, b) => a + b, 0)).toBe(6400 * (past.length / 64));
   });
 
+  it("take at most twice the column memory their readings fill at any reading past the first, growing in lockstep", () => {
+    const buffers = Array.from({ length: 6400 }, () => new PointBuffer());
+    const take = vi.spyOn(pointArena, "take");
+    const t = new Float64Array(1);
+    const v = new Float64Array(1);
+    const pointsTakenPerReading: number[] = [];
+    for (let reading = 0; reading < 300; reading++) {
+      take.mockClear();
+      t[0] = reading;
+      for (const b of buffers) b.pushRange(t, v, 0, 1);
+      pointsTakenPerReading.push(take.mock.calls.reduce((n, [points]) => n + points, 0));
+    }
+    take.mockRestore();
+    const all = Float64Array.from({ length: 300 }, (_, i) => i);
+    for (let s = 0; s < buffers.length; s += 97) expect(buffers[s].copy().timestamps).toEqual(all);
+    for (const b of buffers) b.clear();
+    // Without phases every buffer took its 32- and 64-point chunks at the same reading: 64 × the readings.
+    expect(Math.max(...pointsTakenPerReading.slice(1))).toBeLessThanOrEqual(2 * buffers.length);
+  });
+
   it("makes larger chunks from freed buddies instead of new slabs", () => {
     const arena = new PointArena();
     const chunks = Array.from({ length: 1 << 15 }, () => arena.take(8));
