@@ -13,7 +13,7 @@ const MIN_CHUNK_POINTS = 8;
 /** The first chunk of MAX_CHUNK_POINTS (8, 8, 16, 32, then 64). */
 const FIRST_FULL_CHUNK = Math.log2(MAX_CHUNK_POINTS / MIN_CHUNK_POINTS) + 1;
 
-/** Points the i-th chunk of a buffer can take (it may be let hold fewer: the phase). */
+/** Points the i-th chunk of a buffer can take (its phase may let it hold fewer). */
 function chunkPoints(i: number): number {
   return i === 0 ? MIN_CHUNK_POINTS : MIN_CHUNK_POINTS << Math.min(i - 1, FIRST_FULL_CHUNK - 1);
 }
