@@ -2,6 +2,7 @@
 // buffer and are sealed into blocks (sorted, last write wins) once the watermark passes their block
 // window; later ones go to the late buffer, sealed into blocks flagged late that compaction merges.
 import { PointBuffer, cutBlocks, splitAt } from "./points.js";
+import { withRoom } from "./numbered-column.js";
 import { sortLastWriteWins, type Points } from "../query/merge.js";
 
 /** How heads cut blocks. */
@@ -34,15 +35,8 @@ export class HeadClocks {
 
   /** A new head's number, its newest −∞ and its open buffer empty (oldest +∞). */
   add(): number {
-    if (this.#size === this.newest.length) {
-      const room = Math.max(1024, 2 * this.#size);
-      const newest = new Float64Array(room).fill(-Infinity);
-      const openMin = new Float64Array(room).fill(Infinity);
-      newest.set(this.newest);
-      openMin.set(this.openMin);
-      this.newest = newest;
-      this.openMin = openMin;
-    }
+    this.newest = withRoom(this.newest, this.#size + 1, -Infinity);
+    this.openMin = withRoom(this.openMin, this.#size + 1, Infinity);
     return this.#size++;
   }
 }

@@ -84,6 +84,27 @@ const MAX_INTERNED = 1 << 21;
  */
 const made = new WeakMap<readonly string[], SeriesTable & { channelNames: readonly string[] }>();
 
+/** Starts the tables over once they hold MAX_INTERNED. */
+function startOverWhenFull(): void {
+  if (internedNames + devices.size >= MAX_INTERNED || channelNumbers.size >= MAX_INTERNED) {
+    devices = new Map();
+    channelNumbers = new Map();
+    internedNames = 0;
+  }
+}
+
+function rowOf(device: string): DeviceSeries {
+  let row = devices.get(device);
+  if (row === undefined) devices.set(device, (row = new DeviceSeries(device)));
+  return row;
+}
+
+function channelNumber(channel: string): number {
+  let c = channelNumbers.get(channel);
+  if (c === undefined) channelNumbers.set(channel, (c = channelNumbers.size));
+  return c;
+}
+
 /**
  * @internal The rows of a batch's devices and the numbers of its channels: one map lookup per
  * dictionary entry, after which a series' name is `nameIn(row, number, …)`, an array access. The same
@@ -93,11 +114,7 @@ const made = new WeakMap<readonly string[], SeriesTable & { channelNames: readon
 export function seriesTable(deviceNames: readonly string[], channelNames: readonly string[]): SeriesTable {
   const known = made.get(deviceNames);
   if (known && known.channelNames === channelNames && known.rows.length === deviceNames.length && known.channels.length === channelNames.length) return known;
-  if (internedNames + devices.size >= MAX_INTERNED || channelNumbers.size >= MAX_INTERNED) {
-    devices = new Map();
-    channelNumbers = new Map();
-    internedNames = 0;
-  }
+  startOverWhenFull();
   const rows: DeviceSeries[] = new Array(deviceNames.length);
   let previous: DeviceSeries | undefined;
   for (let i = 0; i < deviceNames.length; i++) {
@@ -106,18 +123,13 @@ export function seriesTable(deviceNames: readonly string[], channelNames: readon
     // comparison, where a lookup in the map of every device is two or three cache misses.
     let row = previous?.next;
     if (row === undefined || row.device !== device) {
-      row = devices.get(device);
-      if (row === undefined) devices.set(device, (row = new DeviceSeries(device)));
+      row = rowOf(device);
       if (previous) previous.next = row;
     }
     rows[i] = previous = row;
   }
   const channels = new Int32Array(channelNames.length);
-  for (let i = 0; i < channelNames.length; i++) {
-    let c = channelNumbers.get(channelNames[i]);
-    if (c === undefined) channelNumbers.set(channelNames[i], (c = channelNumbers.size));
-    channels[i] = c;
-  }
+  for (let i = 0; i < channelNames.length; i++) channels[i] = channelNumber(channelNames[i]);
   const table = { rows, channels, channelNames };
   made.set(deviceNames, table);
   return table;
@@ -140,11 +152,8 @@ export function nameIn(row: DeviceSeries, c: number, channel: string): SeriesNam
 
 /** @internal The series' name, the same object every time (for one series at a time: batches use seriesTable). */
 export function seriesName(device: string, channel: string): SeriesName {
-  const row = devices.get(device);
-  const c = channelNumbers.get(channel);
-  if (row !== undefined && c !== undefined) return nameIn(row, c, channel);
-  const table = seriesTable([device], [channel]);
-  return nameIn(table.rows[0], table.channels[0], channel);
+  startOverWhenFull();
+  return nameIn(rowOf(device), channelNumber(channel), channel);
 }
 
 /** @internal */

@@ -11,7 +11,8 @@
 // ahead gets its readings accepted (shifted) instead of refused as from the future, once it is known.
 import type { FlaggedColumns } from "./batch-builder.js";
 import { keptBlocks } from "../pipeline/edge-blocks.js";
-import { DeviceNumbers, UNNUMBERED, withRoom } from "./device-numbers.js";
+import { DeviceNumbers, UNNUMBERED } from "./device-numbers.js";
+import { withRoom } from "../archive/numbered-column.js";
 
 /** Frames, and arrival time (µs), an estimation window takes at least. */
 const WINDOW = 16;

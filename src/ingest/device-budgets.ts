@@ -2,7 +2,7 @@
 // columns indexed by device number, so a frame's thousand devices touch two arrays, not a thousand
 // objects whose non-integer fields each live in a heap box of their own.
 
-import { withRoom } from "./device-numbers.js";
+import { withRoom } from "../archive/numbered-column.js";
 
 export class DeviceBudgets {
   readonly #rate: number;

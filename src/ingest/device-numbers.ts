@@ -4,6 +4,8 @@
 // of thousands was a cache miss or two, per device, per frame, per map. Clients choose the names, so
 // the table is bounded: past its capacity it starts over, and so does the state kept by its numbers.
 
+import { withRoom } from "../archive/numbered-column.js";
+
 /** The number of a dictionary entry left out (a device the sender may not write): it has no state. */
 export const UNNUMBERED = 0xffffffff;
 
@@ -92,20 +94,4 @@ export class DeviceNumbers {
   numberOf(device: string): number | undefined {
     return this.#numbers.get(device);
   }
-}
-
-/** A column of per-device state: numbers by device number. */
-type Column = Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
-
-/**
- * A column of per-device state with room for device numbers below `n`: `column` itself when it has
- * room, else a larger copy (of the same type) whose new entries hold `fill` (the state of a device not
- * seen yet).
- */
-export function withRoom<T extends Column>(column: T, n: number, fill: number): T {
-  if (n <= column.length) return column;
-  const grown = new (column.constructor as new (length: number) => T)(Math.max(n, 2 * column.length, 1024));
-  grown.fill(fill, column.length);
-  grown.set(column);
-  return grown;
 }

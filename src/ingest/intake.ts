@@ -11,7 +11,8 @@ import { BatchBuilder, type FlaggedColumns } from "./batch-builder.js";
 import type { DeviceRegistry } from "./devices.js";
 import { validate } from "./validate.js";
 import { ClockSkew } from "./clock-skew.js";
-import { DeviceNumbers, UNNUMBERED, withRoom } from "./device-numbers.js";
+import { DeviceNumbers, UNNUMBERED } from "./device-numbers.js";
+import { withRoom } from "../archive/numbered-column.js";
 import { DeviceBudgets } from "./device-budgets.js";
 import { FrameError } from "./frames/errors.js";
 import type { DecodedFrame, FrameLimits } from "./frames/frame.js";
@@ -216,15 +217,15 @@ export class Intake {
   /** Each dictionary entry's place, kept by device number (a frame's devices are looked up by name once, in numbersOf). */
   #placesOf(devices: readonly string[], numbers: Uint32Array): Uint32Array {
     const out = new Uint32Array(devices.length);
+    const places = (this.#places = withRoom(this.#places, this.#devices.size, -1));
     for (let i = 0; i < devices.length; i++) {
       const n = numbers[i];
       if (n === UNNUMBERED) {
         out[i] = placeOf(devices[i], this.#config.partitions, this.#registry);
         continue;
       }
-      this.#places = withRoom(this.#places, n + 1, -1);
-      let place = this.#places[n];
-      if (place < 0) place = this.#places[n] = placeOf(devices[i], this.#config.partitions, this.#registry);
+      let place = places[n];
+      if (place < 0) place = places[n] = placeOf(devices[i], this.#config.partitions, this.#registry);
       out[i] = place;
     }
     return out;
