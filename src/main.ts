@@ -133,7 +133,12 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     for (const [id, spec] of registry.entries()) {
       if (spec.tags) await pool.defineDevice(partitionOf(id, config.partitions), id, spec.tags);
     }
-    dispatcher = new Dispatcher(bus, pool, config.region);
+    dispatcher = new Dispatcher(bus, pool, config.region, {
+      onAppend: ({ appendMs, syncMs }) => {
+        metrics.appendLatency.observe(appendMs);
+        metrics.walSync.observe(syncMs);
+      },
+    });
   }
   // Scale-out: the worker processes' signals and windows arrive over Redis.
   if (scaleOut) {

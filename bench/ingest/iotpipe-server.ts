@@ -102,14 +102,18 @@ export async function serverMetrics(port: number): Promise<Record<string, number
   return out;
 }
 
+/** The server's latency histograms the bench reports. */
+export type ServerHistogram = "iotpipe_ack_latency_seconds" | "iotpipe_archive_append_seconds" | "iotpipe_wal_fsync_seconds";
+
 /**
- * Quantiles (ms) of the server's own acknowledgement latency since it started (frame decoded → durable),
- * interpolated in its histogram buckets: what the server adds, without the generator's queueing.
+ * Quantiles (ms) of one of the server's latency histograms since it started, interpolated in its
+ * buckets. iotpipe_ack_latency_seconds is what the server adds to an acknowledgement (frame decoded →
+ * durable), without the generator's queueing; the other two are the parts of it spent appending.
  */
-export async function serverAckQuantiles(port: number, qs: number[]): Promise<(number | null)[]> {
+export async function serverQuantiles(port: number, histogram: ServerHistogram, qs: number[]): Promise<(number | null)[]> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const buckets: [number, number][] = [];
-  for (const m of text.matchAll(/^iotpipe_ack_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+  for (const m of text.matchAll(new RegExp(`^${histogram}_bucket\\{le="([^"]+)"\\} (\\d+)$`, "gm"))) {
     buckets.push([m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000, Number(m[2])]);
   }
   const total = buckets.at(-1)?.[1] ?? 0;

@@ -3,7 +3,7 @@
 // analytics off, as VictoriaMetrics does), the half-load latency run where asked, and the server's own
 // counters as a cross-check of the generators' acknowledgements.
 import { emitMeasured, round, roundOrNull, type Emit } from "./emit.js";
-import { serverAckQuantiles, serverMetrics, startIotpipeServer } from "./iotpipe-server.js";
+import { serverMetrics, serverQuantiles, startIotpipeServer, type ServerHistogram } from "./iotpipe-server.js";
 import { diskBytes, measureLoad, type Measured } from "./measure.js";
 import { sizedFor, type LoadScenario } from "./scenarios.js";
 import { startVictoriaIngest } from "../peers/victoria-metrics-ingest.js";
@@ -32,6 +32,11 @@ function diskDetails(disk: { total: number; wal: number }, readings: number): Re
   };
 }
 
+/** p50 and p99 (ms) of one server histogram, with what it measured. */
+function quantiles([p50, p99]: (number | null)[], measured: string): Record<string, unknown> {
+  return { p50: roundOrNull(p50, 1), p99: roundOrNull(p99, 1), measured };
+}
+
 /** Runs one load against a fresh iotpipe server (with its analytics off when `storeOnly`); returns what was measured. */
 async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half", rate?: number, storeOnly = false): Promise<Measured> {
   ctx.progress(`${s.name}: iotpipe${storeOnly ? " (analytics off)" : ""}, ${load} load${rate ? ` (${Math.round(rate)} readings/s offered)` : ""}`);
@@ -39,12 +44,13 @@ async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half
   const server = await startIotpipeServer({ profileDir: ctx.profileDir, env });
   let m: Measured;
   let counters: Record<string, number>;
-  let serverAck: (number | null)[];
+  let serverLatency: Record<ServerHistogram, (number | null)[]>;
   let disk: { total: number; wal: number };
   try {
     m = await measureLoad(s, urlFor(s, `127.0.0.1:${server.port}`), server.pid, BENCH_SEED, rate);
     counters = await serverMetrics(server.port);
-    serverAck = await serverAckQuantiles(server.port, [0.5, 0.99]);
+    const histograms: ServerHistogram[] = ["iotpipe_ack_latency_seconds", "iotpipe_archive_append_seconds", "iotpipe_wal_fsync_seconds"];
+    serverLatency = Object.fromEntries(await Promise.all(histograms.map(async (h) => [h, await serverQuantiles(server.port, h, [0.5, 0.99])]))) as typeof serverLatency;
     disk = await diskBytes(server.dataDir);
   } catch (err) {
     await server.stop();
@@ -66,7 +72,9 @@ async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half
       server_batches_per_append: counters.iotpipe_archive_appends_total > 0 ? round(counters.iotpipe_archive_append_batches_total / counters.iotpipe_archive_appends_total, 2) : null,
       ...diskDetails(disk, counters.iotpipe_readings_accepted_total),
       server_stop_seconds: round(stopSeconds, 2),
-      server_ack_latency_ms: { p50: roundOrNull(serverAck[0], 1), p99: roundOrNull(serverAck[1], 1), measured: "server: frame taken → durable, whole run incl. warm-up" },
+      server_ack_latency_ms: quantiles(serverLatency.iotpipe_ack_latency_seconds, "server: frame taken → durable, whole run incl. warm-up"),
+      server_append_ms: quantiles(serverLatency.iotpipe_archive_append_seconds, "server: a partition's merged batches handed to their worker → durable, whole run"),
+      server_wal_fsync_ms: quantiles(serverLatency.iotpipe_wal_fsync_seconds, "server: the WAL fsync that made an append durable, whole run"),
       // A stall of the socket thread (a long GC, or the thread not running for seconds on this shared box) shows here: a run with one is not comparable.
       server_socket_thread_stall_ms: {
         event_loop_delay_max: counters.iotpipe_event_loop_delay_max_ms ?? null,

@@ -49,6 +49,11 @@ export interface AppendResult {
   points: number;
   /** Points that arrived later than the allowed lateness (stored in late blocks, still queryable). */
   late: number;
+  /**
+   * How long the WAL fsync that made these points durable took (ms; it started after their record was
+   * written, and covered every record written before it). 0 when there was nothing to write.
+   */
+  syncMs: number;
 }
 
 function isArrowBatch(b: unknown): b is RecordBatch {
@@ -130,7 +135,7 @@ export class Archive {
     const state = this.#live();
     const { blocks, loose } = separateEdgeBlocks(state.codec, isArrowBatch(batch) ? columnsFromArrow(batch) : batch);
     const split = splitBySeries(loose);
-    if (split.series.length === 0 && blocks.length === 0) return { points: 0, late: 0 };
+    if (split.series.length === 0 && blocks.length === 0) return { points: 0, late: 0, syncMs: 0 };
     const record = encodeWalRecord(state.codec, split, blocks, state.wal.names);
     if (record.payload.length > MAX_WAL_RECORD) {
       throw new ArchiveError("BAD_BATCH", `batch encodes to ${record.payload.length} bytes, over the ${MAX_WAL_RECORD}-byte limit: split it`);
@@ -138,11 +143,11 @@ export class Archive {
     const durable = state.wal.append(record);
     const fromBlocks = applyEdgeBlocks(state, blocks);
     const fromRuns = applyRuns(state, split);
-    const result = { points: fromBlocks.points + fromRuns.points, late: fromBlocks.late + fromRuns.late };
+    const points = fromBlocks.points + fromRuns.points;
+    const late = fromBlocks.late + fromRuns.late;
     state.stats.batchesAppended++;
     if (state.wal.size >= state.checkpointBytes || state.pendingBytes >= state.pendingLimit) this.#checkpointInBackground();
-    await durable;
-    return result;
+    return { points, late, syncMs: await durable };
   }
 
   /** Aggregates over a channel of the selected devices. */

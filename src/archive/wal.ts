@@ -41,7 +41,8 @@ export async function listWal(dir: string): Promise<number[]> {
 
 /** An append waiting for the fsync that covers it. */
 interface Pending {
-  resolve: () => void;
+  /** Called with how long that fsync took (ms). */
+  resolve: (syncMs: number) => void;
   reject: (err: Error) => void;
 }
 
@@ -102,8 +103,8 @@ export class WalWriter {
     return this.#size;
   }
 
-  /** Appends one record (encoded against `names`); resolves once it is on disk. */
-  append({ payload, defines }: WalRecord): Promise<void> {
+  /** Appends one record (encoded against `names`); resolves once it is on disk, with how long the fsync that covered it took (ms). */
+  append({ payload, defines }: WalRecord): Promise<number> {
     if (this.#broken) return Promise.reject(this.#broken);
     if (payload.length > MAX_WAL_RECORD) {
       return Promise.reject(new ArchiveError("BAD_BATCH", `batch of ${payload.length} bytes exceeds the WAL record limit ${MAX_WAL_RECORD}`));
@@ -125,7 +126,7 @@ export class WalWriter {
     }
     this.names.define(defines, this.#size);
     this.#size += record.length;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       this.#queue.push({ resolve, reject });
       this.#syncing ??= this.#syncLoop();
     });
@@ -137,9 +138,11 @@ export class WalWriter {
       this.#queue = [];
       const covered = this.#size;
       try {
+        const started = performance.now();
         await this.#handle.datasync();
+        const syncMs = performance.now() - started;
         this.#synced = covered;
-        for (const p of batch) p.resolve();
+        for (const p of batch) p.resolve(syncMs);
       } catch (err) {
         // What reached the disk after the last good fsync is unknown: refuse every waiting append
         // and cut their records off, so later records are not stranded behind them.

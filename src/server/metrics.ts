@@ -36,18 +36,20 @@ export class Counter {
   }
 }
 
-/** Acknowledgement latencies in fixed log-spaced buckets (ms); quantiles by interpolation (quantileOf). */
+/** Latencies in fixed log-spaced buckets (ms), rendered in seconds; quantiles by interpolation (quantileOf). */
 export class LatencyHistogram {
   static readonly BOUNDS = [0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, Infinity];
   readonly name: string;
+  readonly help: string;
   readonly #counts = new Array<number>(LatencyHistogram.BOUNDS.length).fill(0);
   #sum = 0;
   #n = 0;
   /** Counts since the last window() call, for the live status line. */
   #window = new Array<number>(LatencyHistogram.BOUNDS.length).fill(0);
 
-  constructor(name: string) {
+  constructor(name: string, help: string) {
     this.name = name;
+    this.help = help;
   }
 
   observe(ms: number): void {
@@ -67,7 +69,7 @@ export class LatencyHistogram {
   }
 
   render(): string {
-    const lines = [`# HELP ${this.name} Time from a frame's arrival to its acknowledgement.`, `# TYPE ${this.name} histogram`];
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     let cumulative = 0;
     LatencyHistogram.BOUNDS.forEach((b, i) => {
       cumulative += this.#counts[i];
@@ -103,7 +105,12 @@ export class ServerMetrics {
   readonly badFrames = new Counter("iotpipe_frames_rejected_total", "Frames refused whole, by error code.");
   readonly connections = new Counter("iotpipe_connections_total", "WebSocket connections opened.");
   readonly refused = new Counter("iotpipe_connections_refused_total", "Connections refused, by reason.");
-  readonly ackLatency = new LatencyHistogram("iotpipe_ack_latency_seconds");
+  readonly ackLatency = new LatencyHistogram("iotpipe_ack_latency_seconds", "Time from a frame's arrival to its acknowledgement.");
+  readonly appendLatency = new LatencyHistogram(
+    "iotpipe_archive_append_seconds",
+    "Time from handing a partition's merged batches to its archive worker until they were durable (embedded mode).",
+  );
+  readonly walSync = new LatencyHistogram("iotpipe_wal_fsync_seconds", "Time the WAL fsync that made an archive append durable took, per append (embedded mode).");
   readonly windowsFired = new Counter("iotpipe_windows_fired_total", "Event-time windows fired (updates after late readings included), by window.");
   readonly clockJumps = new Counter("iotpipe_clock_jumps_total", "Device clocks seen jumping (a steady offset that broke).");
   readonly clockCorrected = new Counter("iotpipe_clock_corrected_readings_total", "Readings whose timestamps were shifted by their device's steady clock offset.");
@@ -128,6 +135,8 @@ export class ServerMetrics {
       this.connections.render(""),
       this.refused.render("reason"),
       this.ackLatency.render(),
+      this.appendLatency.render(),
+      this.walSync.render(),
       this.windowsFired.render("window"),
       this.lateReadings.render("window"),
       this.clockJumps.render(""),

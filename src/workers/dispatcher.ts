@@ -35,6 +35,21 @@ export interface DispatcherStats {
   lastError: string | undefined;
 }
 
+/** How long one append took, for monitoring. */
+export interface AppendTiming {
+  /** From handing the merged batch to its worker until it was durable (ms). */
+  appendMs: number;
+  /** The WAL fsync that made it durable (ms), part of appendMs. */
+  syncMs: number;
+}
+
+export interface DispatcherOptions {
+  /** Entries read but not acked for this long are claimed again (ms; default 2 000). */
+  retryAfterMs?: number;
+  /** Called after every durable append. */
+  onAppend?: (timing: AppendTiming) => void;
+}
+
 /** One partition's entries: read and waiting, and appends in flight. */
 interface PartitionQueue {
   waiting: BusEntry[];
@@ -45,8 +60,10 @@ export class Dispatcher {
   readonly stats: DispatcherStats = { appends: 0, batches: 0, readings: 0, failures: 0, lastError: undefined };
   #running = true;
   readonly #loops: Promise<void>[] = [];
+  readonly #onAppend: ((timing: AppendTiming) => void) | undefined;
 
-  constructor(bus: Bus, pool: WorkerPool, region: string, retryAfterMs = 2000) {
+  constructor(bus: Bus, pool: WorkerPool, region: string, { retryAfterMs = 2000, onAppend }: DispatcherOptions = {}) {
+    this.#onAppend = onAppend;
     for (let w = 0; w < pool.size; w++) {
       const streams: StreamId[] = LANES.flatMap((lane) => pool.partitionsOf(w).map((partition) => ({ region, partition, lane })));
       this.#loops.push(this.#loop(bus, pool, `worker-${w}`, streams, retryAfterMs));
@@ -100,11 +117,15 @@ export class Dispatcher {
   async #store(bus: Bus, pool: WorkerPool, partition: number, entries: BusEntry[]): Promise<void> {
     try {
       // A batch merged here is this append's alone: its memory goes to the worker, not a copy of it.
-      const points = await pool.append(partition, mergeBatches(entries.map((e) => e.batch)), entries.length > 1);
+      const merged = mergeBatches(entries.map((e) => e.batch));
+      const started = performance.now();
+      const { points, syncMs } = await pool.append(partition, merged, entries.length > 1);
+      const appendMs = performance.now() - started;
       for (const { stream, ids } of idsByStream(entries)) await bus.ack(ARCHIVER_GROUP, stream, ids);
       this.stats.appends++;
       this.stats.batches += entries.length;
       this.stats.readings += points;
+      this.#onAppend?.({ appendMs, syncMs });
     } catch (err) {
       this.stats.failures++;
       this.stats.lastError = (err as Error).message;

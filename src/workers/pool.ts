@@ -148,13 +148,15 @@ export class WorkerPool {
   }
 
   /**
-   * Appends a batch to `partition`'s archive; resolves with the points stored once durable. With `own`,
-   * nothing else holds the batch's arrays (a batch merged for this append): their memory is handed to
-   * the worker (transferred) instead of copied, and the arrays here are left empty.
+   * Appends a batch to `partition`'s archive; resolves once durable with the points stored and how long
+   * the WAL fsync that made them durable took (ms). With `own`, nothing else holds the batch's arrays (a
+   * batch merged for this append): their memory is handed to the worker (transferred) instead of
+   * copied, and the arrays here are left empty.
    */
-  async append(partition: number, batch: FlaggedColumns, own = false): Promise<number> {
+  async append(partition: number, batch: FlaggedColumns, own = false): Promise<{ points: number; syncMs: number }> {
     const transfer = own ? ownBuffers(batch) : [];
-    return (await this.#owner[partition].call({ type: "append", partition, batch }, transfer)).points ?? 0;
+    const done = await this.#owner[partition].call({ type: "append", partition, batch }, transfer);
+    return { points: done.points ?? 0, syncMs: done.syncMs ?? 0 };
   }
 
   /** Hands completed zone windows to every worker; each stores those of the partitions it owns as derived series. */

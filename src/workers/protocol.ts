@@ -60,4 +60,4 @@ export type FromWorker =
   | { type: "signals"; signals: SeriesSignal[] }
   /** Unasked: windows fired, late readings, zone parts. */
   | { type: "windows"; report: WindowReport }
-  | { type: "done"; id: number; points?: number; parts?: QueryPart[]; decoded?: DecodedColumns; health?: DeviceHealth[]; error?: { code?: string; message: string } };
+  | { type: "done"; id: number; points?: number; syncMs?: number; parts?: QueryPart[]; decoded?: DecodedColumns; health?: DeviceHealth[]; error?: { code?: string; message: string } };

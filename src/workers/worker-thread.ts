@@ -41,8 +41,8 @@ async function main(port: NonNullable<typeof parentPort>, init: WorkerInit): Pro
     try {
       switch (m.type) {
         case "append": {
-          const { points } = await archive(m.partition).append(m.batch);
-          reply({ type: "done", id: m.id, points });
+          const { points, syncMs } = await archive(m.partition).append(m.batch);
+          reply({ type: "done", id: m.id, points, syncMs });
           analytics.observe(m.batch, m.partition);
           break;
         }

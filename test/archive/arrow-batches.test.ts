@@ -99,7 +99,7 @@ async function expectStoredLikeColumns(batch: RecordBatch, rs: readonly Reading[
   const viaArrow = await Archive.open(await temp.make("iotpipe-arrow-"), { codec });
   const viaColumns = await Archive.open(await temp.make("iotpipe-columns-"), { codec });
   try {
-    expect(await viaArrow.append(batch)).toEqual({ points: rs.length, late: 0 });
+    expect(await viaArrow.append(batch)).toMatchObject({ points: rs.length, late: 0 });
     await viaColumns.append(columnsOf(rs));
     const model = new ReferenceStore();
     model.write(rs);

@@ -40,7 +40,7 @@ describe("edge-compressed blocks", () => {
     const dir = await dirs.make();
     const archive = await Archive.open(dir);
     const batch = withBlocks([a, b]);
-    expect(await archive.append(batch)).toEqual({ points: 600, late: 0 });
+    expect(await archive.append(batch)).toMatchObject({ points: 600, late: 0 });
     expect(archive.stats.blocksStoredAsSent).toBe(2);
     expect(archive.stats.blocksSealed).toBe(0);
     const live = await archive.query(day);

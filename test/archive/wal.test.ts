@@ -54,6 +54,16 @@ describe("the write-ahead log", () => {
     expect((await replayed(dir, 1)).payloads).toEqual([1, 2]);
   });
 
+  it("tells each append how long the fsync that covered it took, the same for appends it covered together", async () => {
+    const dir = await temp.make();
+    const wal = await WalWriter.open(dir, 1);
+    // Written in one turn: the first starts an fsync, the other two wait for the next one.
+    const [first, second, third] = await Promise.all([wal.append(record(0, 100)), wal.append(record(1, 100)), wal.append(record(2, 100))]);
+    await wal.close();
+    for (const ms of [first, second, third]) expect(ms).toBeGreaterThan(0);
+    expect(second).toBe(third);
+  });
+
   it("goes on after its last record, not after the zeros, when a file is opened again", async () => {
     const dir = await temp.make();
     const first = await WalWriter.open(dir, 1);

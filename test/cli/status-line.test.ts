@@ -4,7 +4,7 @@ import { LatencyHistogram } from "../../src/server/metrics.js";
 
 /** Bucket counts of these latencies (ms). */
 function counts(...ms: number[]): number[] {
-  const h = new LatencyHistogram("test");
+  const h = new LatencyHistogram("test", "A test histogram.");
   for (const m of ms) h.observe(m);
   return h.takeWindow();
 }

@@ -163,5 +163,9 @@ describe("end to end over real sockets", () => {
     expect(count("iotpipe_archive_appends_total")).toBeGreaterThan(0);
     expect(count("iotpipe_archive_append_batches_total")).toBeGreaterThanOrEqual(count("iotpipe_archive_appends_total"));
     expect(count("iotpipe_archive_append_failures_total")).toBe(0);
+    // Every append's time and its fsync's, in histograms.
+    const observed = (name: string) => Number(new RegExp(`^${name}_count (\\d+)$`, "m").exec(text)?.[1]);
+    expect(observed("iotpipe_archive_append_seconds")).toBe(count("iotpipe_archive_appends_total"));
+    expect(observed("iotpipe_wal_fsync_seconds")).toBe(count("iotpipe_archive_appends_total"));
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryBus } from "../../src/pipeline/memory-bus.js";
 import { WorkerPool } from "../../src/workers/pool.js";
-import { Dispatcher } from "../../src/workers/dispatcher.js";
+import { Dispatcher, type AppendTiming } from "../../src/workers/dispatcher.js";
 import type { FlaggedColumns } from "../../src/ingest/batch-builder.js";
 
 const dirs: string[] = [];
@@ -34,10 +34,14 @@ describe("the embedded dispatcher", () => {
     const start = Date.UTC(2026, 0, 1) * 1000;
     // Ten entries of 20 000 readings wait before the dispatcher reads: three fit in one append.
     const published = Array.from({ length: 10 }, (_, k) => bus.publish({ region: "test", partition: 0, lane: "standard" }, batch(20_000, start + k * 20_000e6)));
-    const dispatcher = new Dispatcher(bus, pool, "test");
+    const timings: AppendTiming[] = [];
+    const dispatcher = new Dispatcher(bus, pool, "test", { onAppend: (t) => timings.push(t) });
     try {
       await Promise.all(published);
       expect(dispatcher.stats).toMatchObject({ appends: 4, batches: 10, readings: 200_000, failures: 0 });
+      // Each append is timed once: its fsync is part of its whole.
+      expect(timings).toHaveLength(4);
+      for (const t of timings) expect(0 < t.syncMs && t.syncMs <= t.appendMs).toBe(true);
       const result = await pool.query({ devices: ["press-1"], channel: "temp", from: start, to: start + 200_000e6, aggregates: ["count"] });
       expect(result.groups[0].rows[0].values.count).toBe(200_000);
     } finally {
