@@ -63,6 +63,7 @@ async function iotpipeRun(s: LoadScenario, ctx: LoadContext, load: "max" | "half
     m,
     { load, ...(rate ? { offered_readings_per_s: Math.round(rate) } : {}), ...(storeOnly ? { analytics: "off" } : {}) },
     {
+      warmup_seconds: s.warmupSeconds,
       server_workers: server.workers,
       durable: "acked after the WAL fsync (group commit)",
       server_readings_accepted_total: counters.iotpipe_readings_accepted_total,
@@ -111,7 +112,7 @@ export async function runLoadScenario(s: LoadScenario, ctx: LoadContext): Promis
   const max = await iotpipeRun(s, ctx, "max");
   if (s.halfLoad && max.window.readingsPerSecond > 0) {
     const half = max.window.readingsPerSecond / 2;
-    await iotpipeRun(sizedFor(s, half), ctx, "half", half);
+    await iotpipeRun(sizedFor({ ...s, warmupSeconds: s.halfLoadWarmupSeconds ?? s.warmupSeconds }, half), ctx, "half", half);
   }
   if (s.peer && ctx.peer) {
     let theirs: Measured;
