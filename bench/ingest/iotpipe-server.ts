@@ -103,15 +103,20 @@ export async function serverMetrics(port: number): Promise<Record<string, number
 }
 
 /** The server's latency histograms the bench reports. */
-export type ServerHistogram = "iotpipe_ack_latency_seconds" | "iotpipe_archive_append_seconds" | "iotpipe_wal_fsync_seconds";
+export const SERVER_HISTOGRAMS = ["iotpipe_ack_latency_seconds", "iotpipe_archive_append_seconds", "iotpipe_wal_fsync_seconds"] as const;
+export type ServerHistogram = (typeof SERVER_HISTOGRAMS)[number];
 
 /**
- * Quantiles (ms) of one of the server's latency histograms since it started, interpolated in its
- * buckets. iotpipe_ack_latency_seconds is what the server adds to an acknowledgement (frame decoded →
- * durable), without the generator's queueing; the other two are the parts of it spent appending.
+ * Quantiles (ms) of the server's latency histograms since it started (one /metrics read), interpolated in
+ * their buckets. iotpipe_ack_latency_seconds is what the server adds to an acknowledgement (frame decoded
+ * → durable), without the generator's queueing; the other two are the parts of it spent appending.
  */
-export async function serverQuantiles(port: number, histogram: ServerHistogram, qs: number[]): Promise<(number | null)[]> {
+export async function serverQuantiles(port: number, qs: number[]): Promise<Record<ServerHistogram, (number | null)[]>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Object.fromEntries(SERVER_HISTOGRAMS.map((h) => [h, quantilesIn(text, h, qs)])) as Record<ServerHistogram, (number | null)[]>;
+}
+
+function quantilesIn(text: string, histogram: ServerHistogram, qs: number[]): (number | null)[] {
   const buckets: [number, number][] = [];
   for (const m of text.matchAll(new RegExp(`^${histogram}_bucket\\{le="([^"]+)"\\} (\\d+)$`, "gm"))) {
     buckets.push([m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000, Number(m[2])]);
