@@ -78,21 +78,18 @@ export class WalWriter {
     this.#synced = size;
   }
 
-  /**
-   * Opens (or creates) WAL file `sequence` in `dir` for appending after its last good record (found by
-   * reading the file when `goodBytes` is not given); what follows it is cut off.
-   */
-  static async open(dir: string, sequence: number, goodBytes?: number): Promise<WalWriter> {
+  /** Opens (or creates) WAL file `sequence` in `dir` for appending after its last good record; what follows it is cut off. */
+  static async open(dir: string, sequence: number): Promise<WalWriter> {
     await mkdir(dir, { recursive: true });
     const file = join(dir, walFileName(sequence));
     try {
       // Not O_APPEND: records are written at their place, in front of the zeros.
       const handle = await open(file, constants.O_RDWR | constants.O_CREAT);
       const { size } = await handle.stat();
-      const end = goodBytes ?? (size > 0 ? scanRecords(await handle.readFile()).goodBytes : 0);
+      const end = size > 0 ? scanRecords(await handle.readFile()).goodBytes : 0;
       if (end < size) await handle.truncate(end);
       await syncDirectory(dir);
-      return new WalWriter(sequence, file, handle, Math.min(end, size));
+      return new WalWriter(sequence, file, handle, end);
     } catch (err) {
       throw ioError(err, "opening WAL", file);
     }

@@ -9,7 +9,7 @@ import type { DeviceHealth, SeriesSignal, SignalFilter } from "../analytics/stre
 import { finishQuery, type QueryPart } from "../query/finish.js";
 import type { Query, QueryResult } from "../query/query.js";
 import type { FlaggedColumns } from "../ingest/batch-builder.js";
-import type { ArchiveOptions } from "../archive/archive.js";
+import type { AppendResult, ArchiveOptions } from "../archive/archive.js";
 import type { FromWorker, ToWorker, WorkerInit, WindowReport } from "./protocol.js";
 import type { WindowResult } from "../analytics/windows/stream-windows.js";
 import type { WindowSpec } from "../analytics/windows/window-spec.js";
@@ -153,7 +153,7 @@ export class WorkerPool {
    * batch merged for this append): their memory is handed to the worker (transferred) instead of
    * copied, and the arrays here are left empty.
    */
-  async append(partition: number, batch: FlaggedColumns, own = false): Promise<{ points: number; syncMs: number }> {
+  async append(partition: number, batch: FlaggedColumns, own = false): Promise<Pick<AppendResult, "points" | "syncMs">> {
     const transfer = own ? ownBuffers(batch) : [];
     const done = await this.#owner[partition].call({ type: "append", partition, batch }, transfer);
     return { points: done.points ?? 0, syncMs: done.syncMs ?? 0 };
