@@ -20,6 +20,8 @@ import { NabDataError } from "../eval/nab/corpus.js";
 import { PartitionCountError } from "../workers/partition-count.js";
 import { parseWindowSpecs } from "../analytics/windows/window-spec.js";
 import { growHeapsForArchiving } from "./heap-growth.js";
+import { WorkerMetrics } from "./worker-metrics.js";
+import { serveMetrics } from "./metrics-endpoint.js";
 
 const DEMO_WINDOWS = parseWindowSpecs([
   { name: "avg1m", tumbling: { sizeSeconds: 60 }, match: { channels: ["temperature", "pressure"] }, aggregates: ["mean", "min", "max", "p95"], allowedLatenessSeconds: 30 },
@@ -30,7 +32,8 @@ const DEMO_WINDOWS = parseWindowSpecs([
 const USAGE = `usage: iotpipe <command> [options]
   start      serve and run a simulated fleet against it (the embedded default)
   serve      run the ingest server, workers and archive (with --redis URL: ingest only, publishing to Redis)
-  worker     archive partitions from Redis Streams (--redis URL), sharing them with other workers
+  worker     archive partitions from Redis Streams (--redis URL), sharing them with other workers;
+             its /metrics on --port N (default: any free port, printed)
   simulate   run a simulated fleet against a server (--url ws://127.0.0.1:8080/v1/ingest)
   faults     score sensor-health detection on a simulated fleet with chaos: faults [--seed N] [--hours H] [--devices N] [--json]
   nab        run the anomaly detector over a NAB corpus and score it: nab <dataDir> --out <resultsDir> [--json]
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
   // Processes that archive (a scale-out worker, or serve with its worker threads); an ingest-only
   // process holds connections, whose memory per connection is one of its figures.
   if (command === "worker" || !config.redisUrl) growHeapsForArchiving();
-  if (command === "worker") return runWorker(config, values.name ?? `${hostname()}-${process.pid}`, write);
+  if (command === "worker") return runWorker(config, values.name ?? `${hostname()}-${process.pid}`, values.port === undefined ? 0 : config.port, write);
   // The main job shows windows at work when the config defines none: rolling 1 and 5 minute averages.
   if (command === "start" && config.windows.length === 0) config.windows = DEMO_WINDOWS;
   const running = await startIotpipe(config);
@@ -178,13 +181,14 @@ async function faults(values: { seed?: string; hours?: string; devices?: string 
   }
 }
 
-async function runWorker(config: Config, name: string, write: (line: string) => void): Promise<void> {
+async function runWorker(config: Config, name: string, metricsPort: number, write: (line: string) => void): Promise<void> {
   if (!config.redisUrl) throw new ConfigError("worker needs --redis URL (or IOTPIPE_REDIS_URL)");
   const redis = redisClient(config.redisUrl);
   // Signals and fired windows go to the ingest process (alert rules, WS /v1/windows, zone merging) over
   // Redis; the signal filter and the zone windows it completes come back. The worker hears the filter
   // in force before it consumes anything.
   let publisher: AnalyticsPublisher | undefined;
+  const metrics = new WorkerMetrics();
   const running = await StreamWorker.create({
     bus: new RedisStreamsBus(config.redisUrl),
     redis,
@@ -196,6 +200,7 @@ async function runWorker(config: Config, name: string, write: (line: string) => 
     registry: config.registryFile ? DeviceRegistry.load(config.registryFile) : undefined,
     log: (line) => console.log(`\n${line}`),
     analytics: { kernels: config.analytics, windows: config.windows, sinks: { signals: (s) => publisher?.signals(s), windows: (r) => publisher?.windows(r) } },
+    onAppend: (timing) => metrics.observe(timing),
   });
   publisher = await AnalyticsPublisher.start(config.redisUrl, config.region, name, {
     filter: (f) => running.setSignalFilter(f),
@@ -203,10 +208,12 @@ async function runWorker(config: Config, name: string, write: (line: string) => 
   });
   await running.run();
   const responder = await QueryResponder.start(config.redisUrl, config.region, { parts: (query, dryRun) => running.queryParts(query, dryRun), health: (now) => running.health(now) });
-  console.log(`worker ${name}: archiving from ${config.redisUrl} into ${config.dataDir}`);
-  const timer = setInterval(() => write(`partitions ${JSON.stringify(running.partitions)} | readings stored ${running.readings}`), 1000);
+  const endpoint = await serveMetrics(config.host, metricsPort, () => metrics.render(running));
+  console.log(`worker ${name}: archiving from ${config.redisUrl} into ${config.dataDir}; metrics http://${config.host}:${endpoint.port}/metrics`);
+  const timer = setInterval(() => write(`partitions ${JSON.stringify(running.partitions)} | readings stored ${running.stats.readings}`), 1000);
   const shutdown = async () => {
     clearInterval(timer);
+    await endpoint.close();
     responder.close();
     await running.stop();
     publisher?.close();

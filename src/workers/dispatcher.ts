@@ -37,7 +37,7 @@ export interface DispatcherStats {
 
 /** How long one append took, for monitoring. */
 export interface AppendTiming {
-  /** From handing the merged batch to its worker until it was durable (ms). */
+  /** From handing the merged batch to its archive (embedded: to its worker thread) until it was durable (ms). */
   appendMs: number;
   /** The WAL fsync that made it durable (ms), part of appendMs. */
   syncMs: number;

@@ -20,6 +20,7 @@ import { WorkerAnalytics, type WorkerAnalyticsSinks } from "./worker-analytics.j
 import type { WindowSpec } from "../analytics/windows/window-spec.js";
 import type { WindowResult } from "../analytics/windows/stream-windows.js";
 import type { WorkerHealth } from "./remote-query.js";
+import type { AppendTiming } from "./dispatcher.js";
 
 export interface StreamWorkerOptions {
   bus: Bus;
@@ -35,6 +36,22 @@ export interface StreamWorkerOptions {
   log?: (line: string) => void;
   /** Analytics on each stored batch: the kernels (on or off) and window definitions, and where their output goes. */
   analytics?: { kernels: boolean; windows: WindowSpec[]; sinks: Pick<WorkerAnalyticsSinks, "signals" | "windows"> };
+  /** Called after every durable append, with how long it took. */
+  onAppend?: (timing: AppendTiming) => void;
+}
+
+/** What a worker has done since it started, for monitoring. */
+export interface StreamWorkerStats {
+  /** Readings stored (durable, their entries acknowledged). */
+  readings: number;
+  /** Archive appends; entries ÷ appends is how many stream entries an append merged. */
+  appends: number;
+  entries: number;
+  /** Entries another worker read and never acknowledged, taken over with its partitions. */
+  claimed: number;
+  /** Partitions whose lease this worker took, and lost to another (lease expired). */
+  partitionsTaken: number;
+  partitionsLost: number;
 }
 
 interface Owned {
@@ -52,7 +69,7 @@ export class StreamWorker {
   #rounds: Promise<void> = Promise.resolve();
   /** Zone windows handed over before run() took any partition: stored once it has. */
   #earlyZoneWindows: WindowResult[][] | undefined = [];
-  readings = 0;
+  readonly stats: StreamWorkerStats = { readings: 0, appends: 0, entries: 0, claimed: 0, partitionsTaken: 0, partitionsLost: 0 };
 
   private constructor(o: StreamWorkerOptions) {
     this.#o = o;
@@ -108,6 +125,7 @@ export class StreamWorker {
         await owned.loop;
         await owned.archive.abandon();
       }
+      this.stats.partitionsLost++;
       this.#o.log?.(`lost partition ${p}`);
     }
     for (const p of surplus) await this.#giveBack(p);
@@ -119,6 +137,7 @@ export class StreamWorker {
       const owned: Owned = { archive, running: true, loop: Promise.resolve() };
       owned.loop = this.#consume(p, owned);
       this.#owned.set(p, owned);
+      this.stats.partitionsTaken++;
       this.#o.log?.(`took partition ${p}`);
     }
   }
@@ -142,6 +161,7 @@ export class StreamWorker {
       for (;;) {
         const claimed = await bus.claim(consumer, s, 0, 256);
         if (claimed.length === 0) break;
+        this.stats.claimed += claimed.length;
         await this.#store(owned, p, claimed);
       }
     }
@@ -157,10 +177,23 @@ export class StreamWorker {
       return;
     }
     const batch = mergeBatches(entries.map((e) => e.batch));
-    await owned.archive.append(batch);
+    const started = performance.now();
+    const { syncMs } = await owned.archive.append(batch);
+    const appendMs = performance.now() - started;
     for (const { stream, ids } of idsByStream(entries)) await this.#o.bus.ack(ARCHIVER_GROUP, stream, ids);
-    this.readings += batch.timestamps.length;
+    this.stats.readings += batch.timestamps.length;
+    this.stats.appends++;
+    this.stats.entries += entries.length;
+    this.#o.onAppend?.({ appendMs, syncMs });
     this.#analytics?.observe(batch, p);
+  }
+
+  /** Entries of the owned partitions' streams not yet stored: waiting to be read, or read and not acknowledged. */
+  async backlog(): Promise<number> {
+    const { bus, region } = this.#o;
+    const streams = this.partitions.flatMap((partition) => LANES.map((lane) => ({ region, partition, lane })));
+    const counts = await Promise.all(streams.map((s) => bus.backlog(ARCHIVER_GROUP, s)));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   /** Stores zone windows the ingest process completed, for the partitions owned now. */

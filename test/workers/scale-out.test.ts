@@ -11,6 +11,7 @@ import { Archive } from "../../src/archive/archive.js";
 import type { QueryResult } from "../../src/query/query.js";
 import { redisServerForTests, startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { startServerProcess } from "../support/server-process.js";
+import { freePort } from "../support/free-port.js";
 
 const redis = redisServerForTests("scale-out workers");
 const cli = fileURLToPath(new URL("../../dist/cli/iotpipe.js", import.meta.url));
@@ -22,8 +23,8 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-function worker(url: string, dataDir: string, name: string): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [cli, "worker", "--redis", url, "--data", dataDir, "--name", name], { stdio: ["ignore", "pipe", "pipe"] });
+function worker(url: string, dataDir: string, name: string, metricsPort: number): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [cli, "worker", "--redis", url, "--data", dataDir, "--name", name, "--port", String(metricsPort)], { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.resume();
   child.stderr!.resume();
   return { child, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))) };
@@ -52,8 +53,9 @@ describe.runIf("binary" in redis || redis.mustFail)("scale-out through Redis Str
     const admin = new Redis(server.url);
     cleanups.push(async () => admin.disconnect());
 
-    const w1 = worker(server.url, dataDir, "w1");
-    const w2 = worker(server.url, dataDir, "w2");
+    const w1 = worker(server.url, dataDir, "w1", await freePort());
+    const w2Metrics = await freePort();
+    const w2 = worker(server.url, dataDir, "w2", w2Metrics);
     cleanups.push(async () => void w2.child.kill("SIGKILL"));
     const owners = async () => Promise.all(Array.from({ length: 8 }, (_, p) => admin.get(`iotpipe:local:lease:p${p}`)));
     const shared = async () => {
@@ -115,6 +117,20 @@ describe.runIf("binary" in redis || redis.mustFail)("scale-out through Redis Str
     expect(Object.fromEntries(answer.groups.map((g) => [g.key.device, g.rows[0].values.count]))).toEqual(Object.fromEntries(devices.map((d) => [d, seq * PER_FRAME])));
     const invalid = await fetch(`http://127.0.0.1:${ingest.port}/v1/query`, { method: "POST", body: JSON.stringify({ channel: "pressure", from: 2, to: 1 }) });
     expect(invalid.status).toBe(400);
+
+    // The survivor's own /metrics: every partition held, nothing waiting, each append timed once.
+    const scraped = await fetch(`http://127.0.0.1:${w2Metrics}/metrics`);
+    expect(scraped.status).toBe(200);
+    const text = await scraped.text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+    expect(value("iotpipe_worker_partitions_owned")).toBe(8);
+    expect(value("iotpipe_worker_partitions_taken_total")).toBeGreaterThanOrEqual(8);
+    expect(value("iotpipe_worker_backlog_entries")).toBe(0);
+    expect(value("iotpipe_worker_readings_stored_total")).toBeGreaterThan(0);
+    expect(value("iotpipe_worker_readings_stored_total")).toBeLessThanOrEqual(devices.length * seq * PER_FRAME);
+    expect(value("iotpipe_archive_appends_total")).toBeGreaterThan(0);
+    expect(value("iotpipe_archive_append_seconds_count")).toBe(value("iotpipe_archive_appends_total"));
+    expect(value("iotpipe_wal_fsync_seconds_count")).toBe(value("iotpipe_archive_appends_total"));
 
     w2.child.kill("SIGINT");
     expect(await w2.exited).toBe(0);
