@@ -6,6 +6,11 @@ import type { LoadScenario } from "./scenarios.js";
 
 export const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 export const roundOrNull = (x: number | null, digits: number): number | null => (x === null ? null : round(x, digits));
+
+/** p50 and p99 (ms) of one latency histogram, with what it measured. */
+export function quantiles([p50, p99]: (number | null)[], measured: string): Record<string, unknown> {
+  return { p50: roundOrNull(p50, 1), p99: roundOrNull(p99, 1), measured };
+}
 const MiB = 1 << 20;
 
 /** Emits one figure of a scenario (details are spread into the line after the standard fields). */

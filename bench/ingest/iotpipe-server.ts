@@ -90,9 +90,9 @@ export function startIotpipeServer(options: ServerOptions = {}): Promise<Iotpipe
   });
 }
 
-/** Counters and gauges of the server's /metrics (label sets summed). */
-export async function serverMetrics(port: number): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+/** Counters and gauges of a process's /metrics at `url` (label sets summed). */
+export async function metricsAt(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(url)).text();
   const out: Record<string, number> = {};
   for (const line of text.split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
@@ -100,6 +100,11 @@ export async function serverMetrics(port: number): Promise<Record<string, number
     out[name] = (out[name] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return out;
+}
+
+/** Counters and gauges of the server's /metrics (label sets summed). */
+export function serverMetrics(port: number): Promise<Record<string, number>> {
+  return metricsAt(`http://127.0.0.1:${port}/metrics`);
 }
 
 /** The server's latency histograms the bench reports. */
@@ -111,16 +116,26 @@ export type ServerHistogram = (typeof SERVER_HISTOGRAMS)[number];
  * their buckets. iotpipe_ack_latency_seconds is what the server adds to an acknowledgement (frame decoded
  * → durable), without the generator's queueing; the other two are the parts of it spent appending.
  */
-export async function serverQuantiles(port: number, qs: number[]): Promise<Record<ServerHistogram, (number | null)[]>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return Object.fromEntries(SERVER_HISTOGRAMS.map((h) => [h, quantilesIn(text, h, qs)])) as Record<ServerHistogram, (number | null)[]>;
+export function serverQuantiles(port: number, qs: number[]): Promise<Record<ServerHistogram, (number | null)[]>> {
+  return histogramQuantiles([`http://127.0.0.1:${port}/metrics`], SERVER_HISTOGRAMS, qs);
 }
 
-function quantilesIn(text: string, histogram: ServerHistogram, qs: number[]): (number | null)[] {
-  const buckets: [number, number][] = [];
-  for (const m of text.matchAll(new RegExp(`^${histogram}_bucket\\{le="([^"]+)"\\} (\\d+)$`, "gm"))) {
-    buckets.push([m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000, Number(m[2])]);
+/** Quantiles (ms) of latency histograms summed over the processes whose /metrics are at `urls` (one read each). */
+export async function histogramQuantiles<H extends string>(urls: string[], histograms: readonly H[], qs: number[]): Promise<Record<H, (number | null)[]>> {
+  const texts = await Promise.all(urls.map(async (url) => (await fetch(url)).text()));
+  return Object.fromEntries(histograms.map((h) => [h, quantilesIn(texts, h, qs)])) as Record<H, (number | null)[]>;
+}
+
+function quantilesIn(texts: string[], histogram: string, qs: number[]): (number | null)[] {
+  // Cumulative counts per bucket bound, summed over the texts (every process has the same bounds).
+  const counts = new Map<number, number>();
+  for (const text of texts) {
+    for (const m of text.matchAll(new RegExp(`^${histogram}_bucket\\{le="([^"]+)"\\} (\\d+)$`, "gm"))) {
+      const le = m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000;
+      counts.set(le, (counts.get(le) ?? 0) + Number(m[2]));
+    }
   }
+  const buckets = [...counts].sort((a, b) => a[0] - b[0]);
   const total = buckets.at(-1)?.[1] ?? 0;
   return qs.map((q) => {
     if (total === 0) return null;

@@ -2,7 +2,7 @@
 // protocol, a fresh VictoriaMetrics fed the same bodies, then iotpipe again storing only, with its
 // analytics off, as VictoriaMetrics does), the half-load latency run where asked, and the server's own
 // counters as a cross-check of the generators' acknowledgements.
-import { emitMeasured, round, roundOrNull, type Emit } from "./emit.js";
+import { emitMeasured, quantiles, round, type Emit } from "./emit.js";
 import { serverMetrics, serverQuantiles, startIotpipeServer, type ServerHistogram } from "./iotpipe-server.js";
 import { diskBytes, measureLoad, type Measured } from "./measure.js";
 import { sizedFor, type LoadScenario } from "./scenarios.js";
@@ -30,11 +30,6 @@ function diskDetails(disk: { total: number; wal: number }, readings: number): Re
     data_dir_bytes_per_reading: readings > 0 ? round(disk.total / readings, 2) : null,
     wal_bytes_per_reading: readings > 0 ? round(disk.wal / readings, 2) : null,
   };
-}
-
-/** p50 and p99 (ms) of one server histogram, with what it measured. */
-function quantiles([p50, p99]: (number | null)[], measured: string): Record<string, unknown> {
-  return { p50: roundOrNull(p50, 1), p99: roundOrNull(p99, 1), measured };
 }
 
 /** Runs one load against a fresh iotpipe server (with its analytics off when `storeOnly`); returns what was measured. */

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI, startIotpipeServer, type IotpipeServer } from "./iotpipe-server.js";
+import { CLI, metricsAt, startIotpipeServer, type IotpipeServer } from "./iotpipe-server.js";
 import { exitOf } from "./launch.js";
 import { freePort } from "../free-port.js";
 
@@ -43,12 +43,6 @@ function watched(child: ChildProcess): { output: () => string; waitFor: (re: Reg
   };
 }
 
-/** Readings a worker has stored: the last "readings stored N" of its status line. */
-function storedBy(output: string): number {
-  const all = [...output.matchAll(/readings stored (\d+)/g)];
-  return all.length > 0 ? Number(all[all.length - 1][1]) : 0;
-}
-
 export interface NodeOptions {
   workers: number;
   /** Ingest processes, all on one port (default 1). */
@@ -65,8 +59,10 @@ export interface ScaleOutNode {
   /** The first ingest process (all of them listen on its port). */
   server: IotpipeServer;
   servers: IotpipeServer[];
-  /** Readings the workers have stored so far (from their status lines, once a second). */
-  stored(): number;
+  /** Each worker process's /metrics. */
+  workerMetrics: string[];
+  /** Readings the workers have stored so far (read from their /metrics). */
+  stored(): Promise<number>;
   /** Stops the ingest process, the workers (SIGINT: they checkpoint) and Redis; removes the files. */
   stop(): Promise<void>;
 }
@@ -101,7 +97,7 @@ export async function startScaleOutNode(o: NodeOptions): Promise<ScaleOutNode> {
       children.push(child);
       return { child, ...watched(child) };
     });
-    await Promise.all(workers.map((w, i) => w.waitFor(/archiving from/, 30_000, `worker ${i}`)));
+    const workerMetrics = (await Promise.all(workers.map((w, i) => w.waitFor(/archiving from .*metrics (http:\S+)/, 30_000, `worker ${i}`)))).map((m) => m[1]);
     const start = (port?: number) => startIotpipeServer({ args: ["--redis", url], profileDir: o.profileDir, fdLimit: o.fdLimit, port });
     // Several ingest processes share a port chosen here: Linux lets no other socket join one the
     // kernel picked (port 0) with SO_REUSEPORT.
@@ -118,7 +114,8 @@ export async function startScaleOutNode(o: NodeOptions): Promise<ScaleOutNode> {
       workerPids: workers.map((w) => w.child.pid!),
       server: servers[0],
       servers,
-      stored: () => workers.reduce((n, w) => n + storedBy(w.output()), 0),
+      workerMetrics,
+      stored: async () => (await Promise.all(workerMetrics.map(metricsAt))).reduce((n, m) => n + (m.iotpipe_worker_readings_stored_total ?? 0), 0),
       async stop() {
         await Promise.all(servers.map((s) => s.stop()));
         for (const w of workers) w.child.kill("SIGINT");
