@@ -146,7 +146,7 @@ export class Archive {
     const points = fromBlocks.points + fromRuns.points;
     const late = fromBlocks.late + fromRuns.late;
     state.stats.batchesAppended++;
-    if (state.wal.size >= state.checkpointBytes || state.pendingBytes >= state.pendingLimit) this.#checkpointInBackground();
+    if (this.#checkpointDue()) this.#checkpointInBackground();
     return { points, late, syncMs: await durable };
   }
 
@@ -267,6 +267,12 @@ export class Archive {
     return toParquet(await this.exportTable(selection));
   }
 
+  /** The WAL or the sealed blocks waiting in memory have reached their limit. */
+  #checkpointDue(): boolean {
+    const state = this.#state;
+    return state.wal.size >= state.checkpointBytes || state.pendingBytes >= state.pendingLimit;
+  }
+
   #checkpointInBackground(): void {
     const state = this.#state;
     if (state.checkpointQueued) return;
@@ -274,7 +280,9 @@ export class Archive {
     state
       .exclusively(() => {
         state.checkpointQueued = false;
-        return state.closed ? Promise.resolve() : checkpoint(state);
+        // Appends made while an earlier checkpoint was on its way to switching WAL files queued this
+        // one; once that switch is done it is usually not due any more.
+        return state.closed || !this.#checkpointDue() ? Promise.resolve() : checkpoint(state);
       })
       .catch((err: Error) => {
         state.stats.lastBackgroundError = err.message;

@@ -99,7 +99,7 @@ export async function buildInputs(state: ArchiveState, q: NormalizedQuery): Prom
   // Everything not in a segment yet is taken now, with the segment list, before any await: a
   // checkpoint committing meanwhile moves points from memory into segments this query does not see.
   const sealed = state.inflight.concat(state.pending);
-  const heads = new Map(selected.map((s) => [s.key, state.heads.get(s.key)?.pointsIn(q.from, q.to)]));
+  const heads = new Map(selected.map((s) => [s.key, state.heads.get(s.key)?.pointsIn(q.from, q.to, state.detached.get(s.key))]));
   const indexes = await Promise.all(open.map((s) => segmentIndex(state, s.file).then((index) => [s, index] as const)));
   const plan: SourcePlan = {
     partitionsInRange: new Set(inRange.map((s) => `${s.window}/${s.bucket}`)).size,

@@ -41,9 +41,29 @@ export class HeadClocks {
   }
 }
 
+/** A head's unsealed points, taken from it whole (SeriesHead.detach). */
+export interface DetachedPoints {
+  readonly open: PointBuffer;
+  readonly late: PointBuffer;
+}
+
+/**
+ * Cuts detached points into blocks, emptying their buffers: the open points first, then the late ones,
+ * which are newer writes at equal timestamps and so must get the higher sequences.
+ */
+export function sealDetached({ open, late }: DetachedPoints, policy: HeadPolicy): BlockPoints[] {
+  const out: BlockPoints[] = [];
+  for (const [buffer, isLate] of [[open, false], [late, true]] as const) {
+    if (buffer.length === 0) continue;
+    for (const b of cutBlocks(sortLastWriteWins(buffer.takeAll()), policy.blockWindow, policy.blockPoints)) out.push({ ...b, late: isLate });
+  }
+  return out;
+}
+
 export class SeriesHead {
   readonly key: string;
-  readonly open = new PointBuffer();
+  /** Points within the lateness of the newest, until sealed (replaced whole by detach()). */
+  open = new PointBuffer();
   late = NO_LATE;
   readonly #clocks: HeadClocks;
   readonly #at: number;
@@ -118,11 +138,11 @@ export class SeriesHead {
     return this.#openMin < this.sealLine(policy) || this.late.length >= policy.blockPoints;
   }
 
-  /** Takes the sealable points (all of them when `everything`), cut into block-sized runs. */
-  seal(policy: HeadPolicy, everything: boolean): BlockPoints[] {
+  /** Takes the sealable points (those the watermark has passed, and a full late buffer), cut into block-sized runs. */
+  seal(policy: HeadPolicy): BlockPoints[] {
     const out: BlockPoints[] = [];
-    const sealLate = this.late.length > 0 && (everything || this.late.length >= policy.blockPoints);
-    let line = everything ? Infinity : this.sealLine(policy);
+    const sealLate = this.late.length >= policy.blockPoints;
+    let line = this.sealLine(policy);
     // Late points are newer writes than open points at the same timestamp: seal those open points
     // first, so the late block gets the higher sequence and wins.
     const late = sealLate ? sortLastWriteWins(this.late.takeAll()) : undefined;
@@ -142,14 +162,29 @@ export class SeriesHead {
   }
 
   /**
+   * Takes every unsealed point as it is, neither sorted nor encoded (a few object swaps, whatever the
+   * head holds), and leaves the head empty with its clock kept: a checkpoint's synchronous step takes
+   * every head's points this way and seals them afterwards (sealDetached), a few at a time.
+   */
+  detach(): DetachedPoints {
+    const detached = { open: this.open, late: this.late };
+    this.open = new PointBuffer();
+    this.late = NO_LATE;
+    this.#openMin = Infinity;
+    return detached;
+  }
+
+  /**
    * Unsealed points in [from, to), open then late, for queries. A late point is always a newer write
    * than an open point with the same timestamp (the clock only moves forward), so this order is
-   * arrival order wherever it matters.
+   * arrival order wherever it matters. Points `detached` from this head before (and not sealed yet)
+   * come first: every point the head holds now arrived after them.
    */
-  pointsIn(from: number, to: number): Points {
+  pointsIn(from: number, to: number, detached?: DetachedPoints): Points {
     const ts: number[] = [];
     const vs: number[] = [];
-    for (const buf of [this.open, this.late]) {
+    const buffers = detached ? [detached.open, detached.late, this.open, this.late] : [this.open, this.late];
+    for (const buf of buffers) {
       const { timestamps, values } = buf.copy();
       for (let i = 0; i < timestamps.length; i++) {
         if (timestamps[i] >= from && timestamps[i] < to) {

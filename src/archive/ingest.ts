@@ -4,9 +4,8 @@
 // where queries see them.
 import type { SeriesRuns } from "./batch.js";
 import { splitSeriesKey } from "./series-key.js";
-import type { BlockPoints } from "./head.js";
+import { sealDetached, type BlockPoints, type SeriesHead } from "./head.js";
 import type { ArchiveState, SealedBlock } from "./state.js";
-import type { SeriesHead } from "./head.js";
 import type { ArrivedBlock } from "./edge-blocks.js";
 
 /** Encodes one run of points as a sealed block with the next sequence. */
@@ -34,15 +33,19 @@ function queueSeal(state: ArchiveState, head: SeriesHead): void {
   setImmediate(() => sealSlice(state));
 }
 
-/** Seals queued heads for up to SEAL_SLICE_MS, then yields (a checkpoint seals whatever is left). */
+/**
+ * Seals queued heads for up to SEAL_SLICE_MS, then yields (a checkpoint seals whatever is left). Not
+ * while a checkpoint seals the points it detached: those are older writes and must get the lower
+ * sequences; the checkpoint resumes this afterwards (resumeSealing).
+ */
 function sealSlice(state: ArchiveState): void {
   state.sealScheduled = false;
-  if (state.closed) return;
+  if (state.closed || state.detached.size > 0) return;
   const until = performance.now() + SEAL_SLICE_MS;
   for (const head of state.sealQueue) {
     state.sealQueue.delete(head);
     if (head.canSeal(state.policy)) {
-      for (const b of head.seal(state.policy, false)) pend(state, sealBlock(state, head.key, b));
+      for (const b of head.seal(state.policy)) pend(state, sealBlock(state, head.key, b));
     }
     if (performance.now() >= until) break;
   }
@@ -50,6 +53,13 @@ function sealSlice(state: ArchiveState): void {
     state.sealScheduled = true;
     setImmediate(() => sealSlice(state));
   }
+}
+
+/** Starts sealing queued heads again once a checkpoint has sealed what it detached. */
+export function resumeSealing(state: ArchiveState): void {
+  if (state.sealQueue.size === 0 || state.sealScheduled) return;
+  state.sealScheduled = true;
+  setImmediate(() => sealSlice(state));
 }
 
 /** Registers a series in the registry the first time it gets points. */
@@ -61,21 +71,38 @@ function observeNew(state: ArchiveState, head: SeriesHead): void {
 }
 
 /**
- * Seals every head's points (partial blocks too) into pending blocks, a few milliseconds at a time:
- * appends and queries go on between slices (queries see pending blocks). What arrives meanwhile is
- * sealed by the checkpoint's final, synchronous step.
+ * Seals the points a checkpoint detached from the heads (partial blocks too), a few milliseconds at a
+ * time, into `into` and the blocks queries read while the checkpoint runs: appends and queries go on
+ * between slices, and each series' points move from `detached` to those blocks within one slice, so a
+ * query sees them once. False when the archive was closed meanwhile (what is left stays detached).
  */
-export async function sealEverythingInSlices(state: ArchiveState): Promise<void> {
-  const heads = [...state.heads.values()];
+export async function sealDetachedInSlices(state: ArchiveState, into: SealedBlock[]): Promise<boolean> {
   let until = performance.now() + SEAL_SLICE_MS;
-  for (const head of heads) {
-    if (state.closed) return;
-    if (!head.isEmpty) for (const b of head.seal(state.policy, true)) pend(state, sealBlock(state, head.key, b));
+  for (const [key, points] of state.detached) {
+    if (state.closed) return false;
+    const blocks = sealDetached(points, state.policy).map((b) => sealBlock(state, key, b));
+    into.push(...blocks);
+    state.inflight.push(...blocks);
+    state.detached.delete(key);
     if (performance.now() >= until) {
       await new Promise((resolve) => setImmediate(resolve));
       until = performance.now() + SEAL_SLICE_MS;
     }
   }
+  return !state.closed;
+}
+
+/** Puts back into their heads the points a failed checkpoint detached and had not sealed yet. */
+export function restoreDetached(state: ArchiveState): void {
+  for (const [key, { open, late }] of state.detached) {
+    const head = state.head(key);
+    for (const buffer of [open, late]) {
+      if (buffer.length === 0) continue;
+      const { timestamps, values } = buffer.takeAll();
+      addToHead(state, head, timestamps, values, 0, timestamps.length);
+    }
+  }
+  state.detached.clear();
 }
 
 function pend(state: ArchiveState, sealed: SealedBlock): void {

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import type { Codec, BlockSummary } from "../codec/index.js";
 import type { HeadPolicy } from "./head.js";
-import { HeadClocks, SeriesHead } from "./head.js";
+import { HeadClocks, SeriesHead, type DetachedPoints } from "./head.js";
 import type { Manifest } from "./manifest.js";
 import type { Registry } from "./registry.js";
 import type { WalWriter } from "./wal.js";
@@ -58,6 +58,11 @@ export class ArchiveState {
   pendingBytes = 0;
   /** Sealed and being written by a running checkpoint. */
   inflight: SealedBlock[] = [];
+  /**
+   * Points a running checkpoint took from the heads in its synchronous step, by series, until it seals
+   * them into `inflight` (queries read them as older writes than their head's points).
+   */
+  readonly detached = new Map<string, DetachedPoints>();
   /** Segment file → its index by series (loaded on first use). */
   readonly catalog = new Map<string, Promise<Map<string, CatalogBlock[]>>>();
   /** Open segment files, reused across reads. */
@@ -113,11 +118,12 @@ export class ArchiveState {
    * still point at its heads, which must then hold nothing.
    */
   releaseHeads(): void {
-    for (const head of this.heads.values()) {
-      head.open.clear();
-      head.late.clear();
+    for (const { open, late } of [...this.heads.values(), ...this.detached.values()]) {
+      open.clear();
+      late.clear();
     }
     this.heads.clear();
+    this.detached.clear();
     this.sealQueue.clear();
   }
 
