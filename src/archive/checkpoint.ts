@@ -19,7 +19,10 @@ export async function checkpoint(state: ArchiveState): Promise<void> {
   if (state.closed) return;
   const old = state.wal;
   const next = await WalWriter.open(state.walDir, old.sequence + 1);
-  if (state.closed) return void (await next.close());
+  if (state.closed) {
+    await next.close();
+    return;
+  }
   state.wal = next;
   const frozen: SealedBlock[] = state.pending;
   state.pending = [];
@@ -27,7 +30,11 @@ export async function checkpoint(state: ArchiveState): Promise<void> {
   for (const head of state.heads.values()) if (!head.isEmpty) state.detached.set(head.key, head.detach());
   state.inflight = state.inflight.concat(frozen);
   try {
-    if (!(await sealDetachedInSlices(state, frozen))) return;
+    if (!(await sealDetachedInSlices(state, frozen))) {
+      // Abandoned while sealing: the old WAL stays on disk for the new owner.
+      await old.close();
+      return;
+    }
     await old.close();
     let segmentNumber = state.manifest.nextSegment;
     const entries = await writePartitions(state.dir, state.manifest.layout, frozen, () => segmentNumber++);

@@ -1,7 +1,7 @@
 // Applies appended (or replayed) runs to the series heads and seals what the watermark releases:
 // between appends, a few milliseconds at a time, since an hour boundary makes every series of a fleet
-// sealable at once (tens of thousands of blocks to encode). Until sealed, points stay in their head,
-// where queries see them.
+// sealable at once (tens of thousands of blocks to encode). Until sealed, points stay in their head
+// (or, while a checkpoint seals them, taken aside from it), where queries see them.
 import type { SeriesRuns } from "./batch.js";
 import { splitSeriesKey } from "./series-key.js";
 import { sealDetached, type BlockPoints, type SeriesHead } from "./head.js";
