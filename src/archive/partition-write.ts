@@ -2,7 +2,7 @@
 // manifest. Files are durable when this resolves; they are live only once the manifest names them.
 import { join } from "node:path";
 import { bucketOf } from "./series-key.js";
-import { windowOf, type Layout } from "./layout.js";
+import { windowOf, type Layout, type Window } from "./layout.js";
 import { writeSegment, type BlockToWrite } from "./segment-write.js";
 import type { SegmentEntry } from "./manifest.js";
 import type { BlockSummary } from "../codec/index.js";
@@ -26,17 +26,24 @@ export async function writePartitions(
   blocks: readonly BlockWithSummary[],
   nextSegment: () => number,
 ): Promise<SegmentEntry[]> {
-  const groups = new Map<string, { window: ReturnType<typeof windowOf>; bucket: number; blocks: BlockWithSummary[] }>();
+  type Group = { window: Window; bucket: number; blocks: BlockWithSummary[] };
+  // By window, then bucket. A checkpoint's blocks nearly all fall in one window, so a block's window is
+  // worked out again only when it leaves the last one's (two Dates and an ISO string a block took 25–65
+  // ms for 32 000 blocks, on the thread that appends).
+  const windows = new Map<string, { window: Window; groups: (Group | undefined)[] }>();
+  let current: { window: Window; groups: (Group | undefined)[] } | undefined;
   for (const b of blocks) {
-    const window = windowOf(b.summary.tMin, layout.partitionWindow);
+    const t = b.summary.tMin;
+    if (!current || t < current.window.start || t >= current.window.end) {
+      const window = windowOf(t, layout.partitionWindow);
+      current = windows.get(window.name) ?? { window, groups: [] };
+      windows.set(window.name, current);
+    }
     const bucket = bucketOf(b.key, layout.buckets);
-    const id = `${window.name}/${bucket}`;
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = { window, bucket, blocks: [] }));
-    g.blocks.push(b);
+    (current.groups[bucket] ??= { window: current.window, bucket, blocks: [] }).blocks.push(b);
   }
   const entries: SegmentEntry[] = [];
-  for (const g of groups.values()) {
+  for (const g of [...windows.values()].flatMap((w) => w.groups.filter((x): x is Group => x !== undefined))) {
     g.blocks.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.summary.tMin - b.summary.tMin));
     const file = segmentPath(g.window.name, g.bucket, nextSegment());
     const bytes = await writeSegment(join(dir, file), g.blocks);
