@@ -12,7 +12,7 @@ import type { ClockSkew } from "./ingest/clock-skew.js";
 import type { DeviceHealth } from "./analytics/stream-analytics.js";
 import { MemoryBus } from "./pipeline/memory-bus.js";
 import { RedisStreamsBus } from "./pipeline/redis-streams-bus.js";
-import { LANES, type Bus } from "./pipeline/bus.js";
+import { laneStreams, totalBacklog, type Bus } from "./pipeline/bus.js";
 import { partitionOf } from "./pipeline/router.js";
 import { WorkerPool } from "./workers/pool.js";
 import { RemoteQuery } from "./workers/remote-query.js";
@@ -134,10 +134,7 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
       if (spec.tags) await pool.defineDevice(partitionOf(id, config.partitions), id, spec.tags);
     }
     dispatcher = new Dispatcher(bus, pool, config.region, {
-      onAppend: ({ appendMs, syncMs }) => {
-        metrics.appendLatency.observe(appendMs);
-        metrics.walSync.observe(syncMs);
-      },
+      onAppend: (timing) => metrics.appends.observe(timing),
     });
   }
   // Scale-out: the worker processes' signals and windows arrive over Redis.
@@ -160,8 +157,8 @@ export async function startIotpipe(config: Config, log: (line: string) => void =
     }
   };
   const intake = new Intake(bus, registry, config, await createCodec(), counters(metrics), pool ? (kind, bytes, precision, now, limits) => pool!.decode(kind, bytes, precision, now, limits) : undefined, triage);
-  const streams = LANES.flatMap((lane) => Array.from({ length: config.partitions }, (_, partition) => ({ region: config.region, partition, lane })));
-  const backlog = async () => (await Promise.all(streams.map((s) => bus.backlog(ARCHIVER_GROUP, s)))).reduce((a, b) => a + b, 0);
+  const streams = laneStreams(config.region, Array.from({ length: config.partitions }, (_, partition) => partition));
+  const backlog = () => totalBacklog(bus, ARCHIVER_GROUP, streams);
   // Scale-out: queries go to the worker processes, which hold the archives.
   const remote = scaleOut ? await RemoteQuery.start(config.redisUrl!, config.region, config.partitions) : undefined;
   const loop = new LoopHealth();

@@ -51,6 +51,17 @@ export interface Bus {
   close(): Promise<void>;
 }
 
+/** The streams of `partitions`, lane by lane (critical first: the order consumers read them in). */
+export function laneStreams(region: string, partitions: readonly number[]): StreamId[] {
+  return LANES.flatMap((lane) => partitions.map((partition) => ({ region, partition, lane })));
+}
+
+/** Entries of `streams` that `group` has not stored yet: unread, or read and not acknowledged. */
+export async function totalBacklog(bus: Bus, group: string, streams: readonly StreamId[]): Promise<number> {
+  const counts = await Promise.all(streams.map((s) => bus.backlog(group, s)));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
 /** @internal The stream's name (Redis key). */
 export function streamName(s: StreamId): string {
   return `iotpipe:${s.region}:p${s.partition}:${s.lane}`;

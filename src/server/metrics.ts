@@ -2,6 +2,7 @@
 // latency histogram for acknowledgement times, then the process's own metrics. Names follow Prometheus
 // conventions (iotpipe_*_total).
 import { renderProcessMetrics } from "./process-metrics.js";
+import type { AppendTiming } from "../workers/dispatcher.js";
 
 /** A monotonically increasing count, optionally split by one label. */
 export class Counter {
@@ -97,6 +98,21 @@ export function quantileOf(counts: readonly number[], q: number): number {
   return LatencyHistogram.BOUNDS[LatencyHistogram.BOUNDS.length - 2];
 }
 
+/** How long archive appends took: the whole append, and the WAL fsync that made it durable. */
+export class AppendMetrics {
+  readonly append = new LatencyHistogram("iotpipe_archive_append_seconds", "Time from handing a partition's merged batches to its archive until they were durable.");
+  readonly walSync = new LatencyHistogram("iotpipe_wal_fsync_seconds", "Time the WAL fsync that made an archive append durable took, per append.");
+
+  observe({ appendMs, syncMs }: AppendTiming): void {
+    this.append.observe(appendMs);
+    this.walSync.observe(syncMs);
+  }
+
+  render(): string {
+    return `${this.append.render()}\n${this.walSync.render()}`;
+  }
+}
+
 /** Everything the server counts. */
 export class ServerMetrics {
   readonly readings = new Counter("iotpipe_readings_accepted_total", "Readings accepted and acknowledged as durable.");
@@ -106,11 +122,8 @@ export class ServerMetrics {
   readonly connections = new Counter("iotpipe_connections_total", "WebSocket connections opened.");
   readonly refused = new Counter("iotpipe_connections_refused_total", "Connections refused, by reason.");
   readonly ackLatency = new LatencyHistogram("iotpipe_ack_latency_seconds", "Time from a frame's arrival to its acknowledgement.");
-  readonly appendLatency = new LatencyHistogram(
-    "iotpipe_archive_append_seconds",
-    "Time from handing a partition's merged batches to its archive worker until they were durable (embedded mode).",
-  );
-  readonly walSync = new LatencyHistogram("iotpipe_wal_fsync_seconds", "Time the WAL fsync that made an archive append durable took, per append (embedded mode).");
+  /** Embedded mode's appends (scale-out workers count their own). */
+  readonly appends = new AppendMetrics();
   readonly windowsFired = new Counter("iotpipe_windows_fired_total", "Event-time windows fired (updates after late readings included), by window.");
   readonly clockJumps = new Counter("iotpipe_clock_jumps_total", "Device clocks seen jumping (a steady offset that broke).");
   readonly clockCorrected = new Counter("iotpipe_clock_corrected_readings_total", "Readings whose timestamps were shifted by their device's steady clock offset.");
@@ -135,8 +148,7 @@ export class ServerMetrics {
       this.connections.render(""),
       this.refused.render("reason"),
       this.ackLatency.render(),
-      this.appendLatency.render(),
-      this.walSync.render(),
+      this.appends.render(),
       this.windowsFired.render("window"),
       this.lateReadings.render("window"),
       this.clockJumps.render(""),

@@ -6,7 +6,8 @@ import { readdir } from "node:fs/promises";
 
 const startTimeSeconds = Math.floor(Date.now() / 1000 - process.uptime());
 
-function metric(name: string, type: "counter" | "gauge", help: string, value: number): string {
+/** One counter or gauge in Prometheus text (no trailing newline). */
+export function metric(name: string, type: "counter" | "gauge", help: string, value: number): string {
   return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}`;
 }
 

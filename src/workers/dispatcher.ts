@@ -4,7 +4,7 @@
 // they run wait and go over merged into one batch of up to MAX_APPEND_READINGS (batching that grows
 // with load and costs nothing when idle). Entries are acked once the worker's archive holds them
 // durably; entries a worker could not store stay unacked and are retried.
-import { LANES, idsByStream, type Bus, type BusEntry, type StreamId } from "../pipeline/bus.js";
+import { idsByStream, laneStreams, type Bus, type BusEntry, type StreamId } from "../pipeline/bus.js";
 import { mergeBatches, mergeCount } from "../pipeline/merge-batches.js";
 import type { WorkerPool } from "./pool.js";
 
@@ -65,7 +65,7 @@ export class Dispatcher {
   constructor(bus: Bus, pool: WorkerPool, region: string, { retryAfterMs = 2000, onAppend }: DispatcherOptions = {}) {
     this.#onAppend = onAppend;
     for (let w = 0; w < pool.size; w++) {
-      const streams: StreamId[] = LANES.flatMap((lane) => pool.partitionsOf(w).map((partition) => ({ region, partition, lane })));
+      const streams = laneStreams(region, pool.partitionsOf(w));
       this.#loops.push(this.#loop(bus, pool, `worker-${w}`, streams, retryAfterMs));
     }
   }

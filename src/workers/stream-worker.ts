@@ -8,7 +8,7 @@ import { Archive, type ArchiveOptions } from "../archive/archive.js";
 import { ArchiveError } from "../archive/errors.js";
 import type { Query } from "../query/query.js";
 import type { PartitionPart } from "./remote-query.js";
-import { LANES, idsByStream, type Bus, type StreamId } from "../pipeline/bus.js";
+import { idsByStream, laneStreams, totalBacklog, type Bus } from "../pipeline/bus.js";
 import { mergeBatches } from "../pipeline/merge-batches.js";
 import { Leases } from "./leases.js";
 import { partitionDir } from "./worker-thread.js";
@@ -155,7 +155,7 @@ export class StreamWorker {
   async #consume(p: number, owned: Owned): Promise<void> {
     const { bus, region, name } = this.#o;
     const consumer = { group: ARCHIVER_GROUP, name };
-    const streams: StreamId[] = LANES.map((lane) => ({ region, partition: p, lane }));
+    const streams = laneStreams(region, [p]);
     // First what the previous owner read and never acknowledged (already stored or not: last write wins).
     for (const s of streams) {
       for (;;) {
@@ -189,11 +189,8 @@ export class StreamWorker {
   }
 
   /** Entries of the owned partitions' streams not yet stored: waiting to be read, or read and not acknowledged. */
-  async backlog(): Promise<number> {
-    const { bus, region } = this.#o;
-    const streams = this.partitions.flatMap((partition) => LANES.map((lane) => ({ region, partition, lane })));
-    const counts = await Promise.all(streams.map((s) => bus.backlog(ARCHIVER_GROUP, s)));
-    return counts.reduce((a, b) => a + b, 0);
+  backlog(): Promise<number> {
+    return totalBacklog(this.#o.bus, ARCHIVER_GROUP, laneStreams(this.#o.region, this.partitions));
   }
 
   /** Stores zone windows the ingest process completed, for the partitions owned now. */
