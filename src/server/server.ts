@@ -108,7 +108,16 @@ function replyOnce(res: HttpResponse, contentType?: string): (status: string, bo
   };
 }
 
-function readBody(res: HttpResponse, limit: number, onDone: (body: Buffer | undefined) => void): void {
+/**
+ * Reads a request body, copied once out of uWS's reused chunks: straight into a buffer of the declared
+ * Content-Length when there is one (what Telegraf and fetch send), else chunk by chunk and joined at the
+ * end. `undefined` when the body passes `limit` or does not match its declared length. Call it before
+ * the handler returns: it reads `req`, which uWS invalidates after.
+ */
+function readBody(res: HttpResponse, req: uWS.HttpRequest, limit: number, onDone: (body: Buffer | undefined) => void): void {
+  const declared = req.getHeader("content-length");
+  const length = declared === "" ? -1 : Number(declared);
+  if (length >= 0 && length <= limit && Number.isInteger(length)) return readDeclared(res, length, onDone);
   const chunks: Buffer[] = [];
   let size = 0;
   res.onData((chunk, isLast) => {
@@ -118,7 +127,18 @@ function readBody(res: HttpResponse, limit: number, onDone: (body: Buffer | unde
       return;
     }
     chunks.push(Buffer.from(chunk.slice(0)));
-    if (isLast) onDone(Buffer.concat(chunks));
+    if (isLast) onDone(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  });
+}
+
+function readDeclared(res: HttpResponse, length: number, onDone: (body: Buffer | undefined) => void): void {
+  const body = Buffer.allocUnsafe(length);
+  let size = 0;
+  res.onData((chunk, isLast) => {
+    const fits = size + chunk.byteLength <= length;
+    if (fits) body.set(new Uint8Array(chunk), size);
+    size += chunk.byteLength;
+    if (isLast) onDone(fits && size === length ? body : undefined);
   });
 }
 
@@ -222,7 +242,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
       reply("401 Unauthorized", "a valid token is required");
       return;
     }
-    readBody(res, limits.maxFrameBytes, (body) => {
+    readBody(res, req, limits.maxFrameBytes, (body) => {
       if (!body) return reply("413 Payload Too Large", `bodies are limited to ${limits.maxFrameBytes} bytes`);
       if (overloaded()) return reply("503 Service Unavailable", "server is full");
       let lines: Uint8Array;
@@ -256,7 +276,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
   app.post("/v1/query", (res, req) => {
     const { principal, reply } = jsonRequest(res, req);
     if (!principal) return;
-    readBody(res, 1 << 20, (body) => {
+    readBody(res, req, 1 << 20, (body) => {
       if (!body) return reply("400 Bad Request", JSON.stringify({ error: "no query" }));
       let q: Query;
       try {
@@ -357,7 +377,7 @@ export function startServer(config: Config, deps: ServerDeps): Promise<RunningSe
     app.post("/v1/alerts/ack", (res, req) => {
       const { principal, reply } = jsonRequest(res, req);
       if (!principal) return;
-      readBody(res, 4096, (body) => {
+      readBody(res, req, 4096, (body) => {
         let m: { id?: unknown; by?: unknown };
         try {
           m = JSON.parse(body?.toString("utf8") ?? "");

@@ -153,6 +153,25 @@ describe("end to end over real sockets", () => {
     expect(broken.status).toBe(400);
   });
 
+  it("takes a line-protocol body sent in chunks without a declared length", async () => {
+    const { request } = await import("node:http");
+    const post = (parts: string[], headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port: running.port, path: "/v1/write", method: "POST", headers }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        for (const part of parts) req.write(part);
+        req.end();
+      });
+    const lines = Array.from({ length: 3000 }, (_, i) => `drip,device=tap-${i % 7} level=${i} ${(T0 + i * 1e6) * 1000}`).join("\n");
+    const parts = [lines.slice(0, 50_000), lines.slice(50_000, 90_000), lines.slice(90_000)];
+    expect(await post(parts, { "Transfer-Encoding": "chunked" })).toBe(204);
+    const level = await running.pool!.query({ channel: "drip_level", devices: "tap-*", from: T0, to: NOW, aggregates: ["count", "max"] });
+    expect(level.groups[0].rows[0].values).toEqual({ count: 3000, max: 2999 });
+  });
+
   it("serves Prometheus metrics with the counts it has made", async () => {
     const text = await (await fetch(`http://127.0.0.1:${running.port}/metrics`)).text();
     expect(text).toMatch(/iotpipe_readings_accepted_total \d+/);
