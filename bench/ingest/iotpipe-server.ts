@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exitOf, spawnWithFdLimit } from "./launch.js";
+import { quantileOf } from "../../src/server/metrics.js";
 
 export const CLI = fileURLToPath(new URL("../../dist/cli/iotpipe.js", import.meta.url));
 
@@ -126,25 +127,19 @@ export async function histogramQuantiles<H extends string>(urls: string[], histo
   return Object.fromEntries(histograms.map((h) => [h, quantilesIn(texts, h, qs)])) as Record<H, (number | null)[]>;
 }
 
+/** The texts' buckets of `histogram`, summed (every process renders LatencyHistogram.BOUNDS), as quantileOf's counts. */
 function quantilesIn(texts: string[], histogram: string, qs: number[]): (number | null)[] {
-  // Cumulative counts per bucket bound, summed over the texts (every process has the same bounds).
-  const counts = new Map<number, number>();
+  const cumulative = new Map<number, number>();
   for (const text of texts) {
     for (const m of text.matchAll(new RegExp(`^${histogram}_bucket\\{le="([^"]+)"\\} (\\d+)$`, "gm"))) {
-      const le = m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000;
-      counts.set(le, (counts.get(le) ?? 0) + Number(m[2]));
+      const le = m[1] === "+Inf" ? Infinity : Number(m[1]);
+      cumulative.set(le, (cumulative.get(le) ?? 0) + Number(m[2]));
     }
   }
-  const buckets = [...counts].sort((a, b) => a[0] - b[0]);
-  const total = buckets.at(-1)?.[1] ?? 0;
+  const sorted = [...cumulative].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+  const counts = sorted.map((n, i) => n - (i === 0 ? 0 : sorted[i - 1]));
   return qs.map((q) => {
-    if (total === 0) return null;
-    const rank = q * total;
-    let [lo, below] = [0, 0];
-    for (const [le, cumulative] of buckets) {
-      if (cumulative >= rank) return le === Infinity ? lo : lo + ((le - lo) * (rank - below)) / Math.max(1, cumulative - below);
-      [lo, below] = [le, cumulative];
-    }
-    return lo;
+    const ms = quantileOf(counts, q);
+    return Number.isNaN(ms) ? null : ms;
   });
 }
