@@ -30,12 +30,10 @@ export async function checkpoint(state: ArchiveState): Promise<void> {
   for (const head of state.heads.values()) if (!head.isEmpty) state.detached.set(head.key, head.detach());
   state.inflight = state.inflight.concat(frozen);
   try {
-    if (!(await sealDetachedInSlices(state, frozen))) {
-      // Abandoned while sealing: the old WAL stays on disk for the new owner.
-      await old.close();
-      return;
-    }
+    const sealed = await sealDetachedInSlices(state, frozen);
     await old.close();
+    // Abandoned while sealing: the old WAL stays on disk for the new owner.
+    if (!sealed) return;
     let segmentNumber = state.manifest.nextSegment;
     const entries = await writePartitions(state.dir, state.manifest.layout, frozen, () => segmentNumber++);
     await state.registry.save();

@@ -200,7 +200,7 @@ async function runWorker(config: Config, name: string, metricsPort: number, writ
     registry: config.registryFile ? DeviceRegistry.load(config.registryFile) : undefined,
     log: (line) => console.log(`\n${line}`),
     analytics: { kernels: config.analytics, windows: config.windows, sinks: { signals: (s) => publisher?.signals(s), windows: (r) => publisher?.windows(r) } },
-    onAppend: (timing) => metrics.observe(timing),
+    onAppend: (timing) => metrics.appends.observe(timing),
   });
   publisher = await AnalyticsPublisher.start(config.redisUrl, config.region, name, {
     filter: (f) => running.setSignalFilter(f),

@@ -3,7 +3,6 @@
 // modes), the partitions it holds and what waits in their streams, then the process's own metrics.
 import { AppendMetrics } from "../server/metrics.js";
 import { metric, renderProcessMetrics } from "../server/process-metrics.js";
-import type { AppendTiming } from "../workers/dispatcher.js";
 import type { StreamWorkerStats } from "../workers/stream-worker.js";
 
 /** The worker as its metrics see it. */
@@ -14,12 +13,8 @@ export interface MeteredWorker {
 }
 
 export class WorkerMetrics {
+  /** Every durable append, observed as it is made. */
   readonly appends = new AppendMetrics();
-
-  /** Records one durable append. */
-  observe(timing: AppendTiming): void {
-    this.appends.observe(timing);
-  }
 
   /** Prometheus text for `worker` (its backlog is read from the bus at each call). */
   async render(worker: MeteredWorker): Promise<string> {

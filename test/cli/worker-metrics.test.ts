@@ -20,7 +20,7 @@ const valueIn = (text: string, name: string) => Number(new RegExp(`^${name} (\\S
 describe("a scale-out worker's /metrics", () => {
   it("serves its counters, its partitions and backlog, and one histogram observation per append on a real socket", async () => {
     const metrics = new WorkerMetrics();
-    for (const [appendMs, syncMs] of [[3, 1], [12, 4], [700, 650]]) metrics.observe({ appendMs, syncMs });
+    for (const [appendMs, syncMs] of [[3, 1], [12, 4], [700, 650]]) metrics.appends.observe({ appendMs, syncMs });
     endpoint = await serveMetrics("127.0.0.1", 0, () => metrics.render(worker));
     const res = await fetch(`http://127.0.0.1:${endpoint.port}/metrics`);
     expect(res.status).toBe(200);
